@@ -1,0 +1,181 @@
+package dev.sluice.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * An immutable, validated configuration snapshot. The pipeline reads only snapshots, so a whole
+ * new one can replace the old one at run time (live reconfiguration swaps the reference).
+ */
+public record SluiceConfig(int maxInFlight, List<Route> routes) {
+
+    /** The Kafka producer behind dead-letter writes bounds its queue; so do we. */
+    public static final int MAX_IN_FLIGHT_CEILING = 4096;
+    static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+    static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration MAX_BACKOFF_CEILING = Duration.ofHours(1);
+    private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+
+    public SluiceConfig {
+        routes = List.copyOf(routes);
+    }
+
+    /** Checks every field and returns the snapshot, or throws listing every problem with its path. */
+    public static SluiceConfig validated(int maxInFlight, List<Route> routes, PathStyle paths) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_CEILING) {
+            problems.add(new ConfigProblem(paths.root("max-in-flight"),
+                    "must be between 1 and " + MAX_IN_FLIGHT_CEILING + ", was " + maxInFlight));
+        }
+        if (routes.isEmpty()) {
+            problems.add(new ConfigProblem(paths.root("routes"), "at least one route is required"));
+        }
+        Set<String> names = new HashSet<>();
+        Set<String> sourceTopics = new HashSet<>();
+        routes.forEach(r -> sourceTopics.addAll(r.topics()));
+        for (int i = 0; i < routes.size(); i++) {
+            Route r = routes.get(i);
+            String p = paths.route(i, r.name());
+            if (r.name() == null || !ROUTE_NAME.matcher(r.name()).matches()) {
+                problems.add(new ConfigProblem(p + "name", "must match " + ROUTE_NAME.pattern()));
+            } else if (!names.add(r.name())) {
+                problems.add(new ConfigProblem(p + "name", "duplicate route name '" + r.name() + "'"));
+            }
+            if (r.topics().isEmpty()) {
+                problems.add(new ConfigProblem(p + "topics", "at least one topic is required"));
+            }
+            for (int t = 0; t < r.topics().size(); t++) {
+                checkTopic(problems, p + "topics[" + t + "]", r.topics().get(t));
+            }
+            checkUrl(problems, p + "target.url", r.targetUrl());
+            if (r.maxInFlight() < 1 || r.maxInFlight() > maxInFlight) {
+                problems.add(new ConfigProblem(p + "max-in-flight", "must be between 1 and the global "
+                        + paths.root("max-in-flight") + " (" + maxInFlight + "), was " + r.maxInFlight()));
+            }
+            checkRange(problems, p + "timeout", r.timeout(), MIN_TIMEOUT, MAX_TIMEOUT);
+            checkRetry(problems, p + "retry.", r.retry());
+            if (checkTopic(problems, p + "dead-letter-topic", r.deadLetterTopic())
+                    && sourceTopics.contains(r.deadLetterTopic())) {
+                problems.add(new ConfigProblem(p + "dead-letter-topic",
+                        "'" + r.deadLetterTopic() + "' is also a source topic; dead letters would loop"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        return new SluiceConfig(maxInFlight, routes);
+    }
+
+    /** Builds and validates the seed snapshot from startup settings ({@code sluice.*}). */
+    public static SluiceConfig fromSettings(SluiceSettings s) {
+        List<Route> routes = new ArrayList<>();
+        // sorted so that error messages and logs list routes in a stable order
+        for (Map.Entry<String, SluiceSettings.RouteSettings> e : new TreeMap<>(s.routes()).entrySet()) {
+            SluiceSettings.RouteSettings r = e.getValue();
+            SluiceSettings.RetrySettings retry = r.retry();
+            routes.add(new Route(e.getKey(), r.topics(), parseUrl(r.target().url().orElse(null)), r.maxInFlight(),
+                    r.timeout(), new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff(),
+                            retry.jitter()),
+                    r.deadLetterTopic()));
+        }
+        return validated(s.maxInFlight(), routes, PathStyle.PROPERTIES);
+    }
+
+    /** Source topics of all routes, each once, in route order. */
+    public List<String> sourceTopics() {
+        return routes.stream().flatMap(r -> r.topics().stream()).distinct().toList();
+    }
+
+    static URI parseUrl(String url) {
+        if (url == null) {
+            return null;
+        }
+        try {
+            return new URI(url.trim());
+        } catch (Exception e) {
+            // kept as an opaque, unusable URI so that validation reports it with its field path
+            return URI.create("invalid:" + Integer.toHexString(url.hashCode()));
+        }
+    }
+
+    private static void checkUrl(List<ConfigProblem> problems, String field, URI url) {
+        if (url == null) {
+            problems.add(new ConfigProblem(field, "is required"));
+            return;
+        }
+        String scheme = url.getScheme();
+        if (!url.isAbsolute() || url.getHost() == null
+                || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+            problems.add(new ConfigProblem(field, "not an absolute http(s) URL"));
+        }
+    }
+
+    private static boolean checkTopic(List<ConfigProblem> problems, String field, String topic) {
+        if (topic == null || !TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+            problems.add(new ConfigProblem(field, "not a valid Kafka topic name: '" + topic + "'"));
+            return false;
+        }
+        return true;
+    }
+
+    private static void checkRetry(List<ConfigProblem> problems, String p, RetryPolicy retry) {
+        if (retry.maxAttempts() < 1 || retry.maxAttempts() > 100) {
+            problems.add(new ConfigProblem(p + "max-attempts", "must be between 1 and 100, was " + retry.maxAttempts()));
+        }
+        checkRange(problems, p + "initial-backoff", retry.initialBackoff(), Duration.ofMillis(1), MAX_BACKOFF_CEILING);
+        checkRange(problems, p + "max-backoff", retry.maxBackoff(), Duration.ofMillis(1), MAX_BACKOFF_CEILING);
+        if (retry.initialBackoff() != null && retry.maxBackoff() != null
+                && retry.initialBackoff().compareTo(retry.maxBackoff()) > 0) {
+            problems.add(new ConfigProblem(p + "initial-backoff", "must not exceed max-backoff"));
+        }
+        if (!(retry.jitter() >= 0 && retry.jitter() <= 1)) {
+            problems.add(new ConfigProblem(p + "jitter", "must be between 0 and 1, was " + retry.jitter()));
+        }
+    }
+
+    private static void checkRange(List<ConfigProblem> problems, String field, Duration d, Duration min, Duration max) {
+        if (d == null) {
+            problems.add(new ConfigProblem(field, "is required"));
+        } else if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            problems.add(new ConfigProblem(field, "must be between " + min + " and " + max + ", was " + d));
+        }
+    }
+
+    /** How field paths are spelled: as properties at startup, as JSON paths for the admin API. */
+    public enum PathStyle {
+        PROPERTIES {
+            @Override
+            String root(String field) {
+                return "sluice." + field;
+            }
+
+            @Override
+            String route(int index, String name) {
+                return "sluice.routes." + name + ".";
+            }
+        },
+        JSON {
+            @Override
+            String root(String field) {
+                return field;
+            }
+
+            @Override
+            String route(int index, String name) {
+                return "routes[" + index + "].";
+            }
+        };
+
+        abstract String root(String field);
+
+        abstract String route(int index, String name);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Startup settings under {@code sluice.*}. They seed the first {@link SluiceConfig} snapshot;
+ * everything the pipeline reads at run time comes from that snapshot, never from here.
+ */
+@ConfigMapping(prefix = "sluice")
+public interface SluiceSettings {
+
+    /** Most records in flight at once across all routes (accepted from Kafka, not yet acked). */
+    @WithDefault("256")
+    int maxInFlight();
+
+    /** Routes by name: which topics go to which target, with limits and retry policy. */
+    Map<String, RouteSettings> routes();
+
+    interface RouteSettings {
+        /** Source topics whose records this route delivers. */
+        List<String> topics();
+
+        /** Where to deliver. */
+        TargetSettings target();
+
+        /** Most deliveries of this route in flight at once (HTTP requests on the wire). */
+        @WithDefault("64")
+        int maxInFlight();
+
+        /** Timeout of one delivery attempt (connect, send, response). */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** Retry policy for retriable outcomes (5xx, 408, 429, timeouts, connection errors). */
+        RetrySettings retry();
+
+        /** Topic that receives records this route could not deliver. Default: sluice-dead-letter. */
+        @WithDefault("sluice-dead-letter")
+        String deadLetterTopic();
+    }
+
+    interface TargetSettings {
+        /** Absolute http(s) URL the record value is POSTed to. */
+        Optional<String> url();
+    }
+
+    interface RetrySettings {
+        /** Attempts in all, the first one included; 1 means no retry. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** Delay before the second attempt; doubles for each further attempt. */
+        @WithDefault("200ms")
+        Duration initialBackoff();
+
+        /** Upper bound of any delay between attempts, Retry-After included. */
+        @WithDefault("30s")
+        Duration maxBackoff();
+
+        /** Fraction (0..1) of each delay that is randomised, so retries of many records spread out. */
+        @WithDefault("0.5")
+        double jitter();
+    }
+
+    /** Dev mode only. */
+    DevSettings dev();
+
+    interface DevSettings {
+        /**
+         * Start a real Kafka broker in the JVM when kafka.bootstrap.servers is not set
+         * (read by EmbeddedKafkaConfigSourceFactory before the application starts).
+         */
+        @WithDefault("true")
+        boolean embeddedKafka();
+    }
+
+    /** Drain on shutdown: how long in-flight deliveries may take to finish. */
+    @WithDefault("20s")
+    Duration drainTimeout();
+
+    /** Consumer group of the intake. */
+    @WithDefault("sluice")
+    String groupId();
+
+    /** A record left unacked this long (in ms) marks the Kafka channel unhealthy. */
+    @WithDefault("600000")
+    long stuckRecordAgeMs();
+
+    /** Settings of the dev-mode demo (sample producer and sink). */
+    DemoSettings demo();
+
+    interface DemoSettings {
+        /** Publish a sample event to the demo topic at this interval; 0 turns it off. */
+        @WithDefault("2s")
+        Duration publishInterval();
+
+        /** Topic the demo producer writes to. */
+        @WithName("topic")
+        @WithDefault("demo.orders")
+        String topic();
+    }
+}

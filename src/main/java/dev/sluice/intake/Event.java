@@ -1,0 +1,30 @@
+package dev.sluice.intake;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * One Kafka record as Sluice sees it: where it came from, its key, value and headers.
+ * Key and value are opaque bytes; {@code value} is null for a tombstone.
+ */
+public record Event(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
+        Headers headers) {
+
+    /** Stable across redeliveries of this record: topic-partition-offset. */
+    public String coordinates() {
+        return topic + "-" + partition + "-" + offset;
+    }
+
+    /** Last value of a header as UTF-8, or null. */
+    public String header(String name) {
+        Header h = headers.lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    public List<Header> headerList() {
+        return List.of(headers.toArray());
+    }
+}

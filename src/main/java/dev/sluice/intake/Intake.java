@@ -1,0 +1,147 @@
+package dev.sluice.intake;
+
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.schedule.Dispatcher;
+import dev.sluice.schedule.InFlightLimit;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+
+/**
+ * Pulls records from the Kafka connector exactly as fast as the global in-flight limit allows:
+ * one {@code request(1)} per free permit, so while the pipeline is full nothing is requested and
+ * the connector pauses the consumer. Nothing is buffered here.
+ */
+@ApplicationScoped
+public class Intake implements Flow.Subscriber<Message<byte[]>> {
+    private static final Logger LOG = Logger.getLogger(Intake.class);
+
+    private final Multi<Message<byte[]>> records;
+    private final Dispatcher dispatcher;
+    private final InFlightLimit global;
+    /** Serialises calls to request(): Reactive Streams requires it, permits free up on any thread. */
+    private final AtomicInteger pumpWip = new AtomicInteger();
+    /** Permits taken for records requested but not yet received; never more than the limit. */
+    private final Queue<InFlightLimit.Permit> reserved = new ConcurrentLinkedQueue<>();
+    private volatile Flow.Subscription subscription;
+    private volatile boolean stopped;
+    private volatile Throwable failure;
+
+    Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config) {
+        this.records = records;
+        this.dispatcher = dispatcher;
+        int limit = config.get().maxInFlight();
+        this.global = new InFlightLimit(limit, limit);
+    }
+
+    void start(@Observes StartupEvent event) {
+        records.subscribe().withSubscriber(this);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        this.subscription = s;
+        LOG.infof("intake running, at most %d records in flight", global.limit());
+        pump();
+    }
+
+    @Override
+    public void onNext(Message<byte[]> message) {
+        // every record arrives against one earlier request(1), each backed by a reserved permit
+        InFlightLimit.Permit permit = reserved.poll();
+        Event event = toEvent(message);
+        dispatcher.dispatch(message, event)
+                .subscribe().with(done -> onRecordDone(permit), failure -> onRecordDone(permit));
+    }
+
+    private void onRecordDone(InFlightLimit.Permit permit) {
+        permit.release();
+        synchronized (this) {
+            notifyAll();
+        }
+        pump();
+    }
+
+    private void pump() {
+        Flow.Subscription s = subscription;
+        if (s == null || pumpWip.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            long n = 0;
+            InFlightLimit.Permit permit;
+            while (!stopped && (permit = global.tryAcquire()) != null) {
+                reserved.add(permit);
+                n++;
+            }
+            if (n > 0) {
+                s.request(n);
+            }
+        } while (pumpWip.decrementAndGet() != 0);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        failure = t;
+        LOG.errorf(t, "intake stopped: the Kafka channel failed; records not acked will be redelivered after a restart");
+    }
+
+    @Override
+    public void onComplete() {
+        stopped = true;
+        LOG.info("intake completed");
+    }
+
+    /** Stops requesting records; those already requested are still delivered. */
+    public void stopTaking() {
+        stopped = true;
+    }
+
+    /** Waits until no record is in flight or the timeout passes; returns the number still in flight. */
+    public synchronized int awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long left;
+        while (inFlight() > 0 && (left = deadline - System.nanoTime()) > 0) {
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return inFlight();
+    }
+
+    /** Records received and not yet acked or nacked. */
+    public int inFlight() {
+        return Math.max(0, global.inFlight() - reserved.size());
+    }
+
+    public boolean running() {
+        return subscription != null && failure == null && !stopped;
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    public InFlightLimit globalLimit() {
+        return global;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Event toEvent(Message<byte[]> message) {
+        IncomingKafkaRecordMetadata<byte[], byte[]> m = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .orElseThrow(() -> new IllegalStateException("record without Kafka metadata"));
+        return new Event(m.getTopic(), m.getPartition(), m.getOffset(), m.getTimestamp().toEpochMilli(), m.getKey(),
+                message.getPayload(), m.getHeaders());
+    }
+}

@@ -1,0 +1,73 @@
+package dev.sluice.schedule;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.Route;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.deliver.Delivery;
+import dev.sluice.intake.Event;
+import dev.sluice.route.Router;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Takes one record from the intake to its outcome: match routes, deliver to each (in parallel,
+ * each within its route's in-flight limit), then ack, or nack when a dead-letter write failed.
+ * The returned Uni completes only once the record is acked or nacked.
+ */
+@ApplicationScoped
+public class Dispatcher {
+    private final CurrentConfig config;
+    private final Delivery delivery;
+    private final Map<String, InFlightLimit> routeLimits = new HashMap<>();
+    private volatile Plan plan;
+
+    Dispatcher(CurrentConfig config, Delivery delivery) {
+        this.config = config;
+        this.delivery = delivery;
+        apply(config.get());
+    }
+
+    /** What the dispatcher runs with: a snapshot, its router and the limit of each route. */
+    private record Plan(SluiceConfig config, Router router, Map<String, InFlightLimit> limits) {
+    }
+
+    /** Switches to a new snapshot; existing route limits are resized, never replaced. */
+    public synchronized void apply(SluiceConfig next) {
+        for (Route r : next.routes()) {
+            routeLimits.computeIfAbsent(r.name(), n -> new InFlightLimit(r.maxInFlight(), next.maxInFlight()))
+                    .resize(r.maxInFlight());
+        }
+        plan = new Plan(next, new Router(next), Map.copyOf(routeLimits));
+    }
+
+    public Uni<Void> dispatch(Message<byte[]> message, Event event) {
+        Plan current = plan;
+        List<Route> routes = current.router().match(event);
+        if (routes.isEmpty()) {
+            return Uni.createFrom().completionStage(message::ack);
+        }
+        List<Uni<Delivery.Result>> deliveries = routes.stream()
+                .map(r -> delivery.deliver(r, event, current.limits().get(r.name())))
+                .toList();
+        // wait for every route even when one fails, so in-flight counts stay true
+        return Uni.join().all(deliveries).andCollectFailures()
+                .chain(results -> Uni.createFrom().completionStage(message::ack))
+                .onFailure().recoverWithUni(t -> Uni.createFrom().completionStage(() -> message.nack(t)));
+    }
+
+    /** The limit of a route, for status and tests; null for an unknown route. */
+    public InFlightLimit limitOf(String route) {
+        return plan.limits().get(route);
+    }
+
+    public SluiceConfig config() {
+        return plan.config();
+    }
+}
