@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 
@@ -41,6 +42,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Formats fresh storage under {@code dataDir} and starts the broker; returns once it listens. */
     public static EmbeddedKafkaBroker start(Path dataDir) {
+        return start(dataDir, Map.of());
+    }
+
+    /** As {@link #start(Path)}, with broker properties added or overridden. */
+    public static EmbeddedKafkaBroker start(Path dataDir, Map<String, String> overrides) {
         // Kafka halts the JVM on fatal errors; in a test or dev JVM an exception is the better fate
         Exit.setExitProcedure((code, msg) -> {
             throw new IllegalStateException("embedded Kafka wanted to exit(" + code + "): " + msg);
@@ -76,6 +82,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // the 128 MiB default can exhaust a small heap, and Kafka then halts the JVM
         props.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
         props.put("auto.create.topics.enable", "true");
+        props.putAll(overrides);
 
         try {
             KafkaConfig config = KafkaConfig.fromProps(props, false);

@@ -1,0 +1,178 @@
+package dev.sluice.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.deliver.DeadLetterWriter;
+import dev.sluice.schedule.Dispatcher;
+import dev.sluice.testing.Kafka;
+import dev.sluice.testing.SluiceTestResource;
+import dev.sluice.testing.TestSink;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.MultiMap;
+
+/**
+ * The pipeline end to end against a real Kafka broker and a real HTTP sink
+ * (see {@link SluiceTestResource} for the routes).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = SluiceTestResource.class, restrictToAnnotatedClass = true)
+class DeliveryPipelineIT {
+    private static Kafka kafka;
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @BeforeAll
+    static void clients() {
+        kafka = new Kafka(SluiceTestResource.bootstrap());
+    }
+
+    @AfterAll
+    static void closeClients() {
+        kafka.close();
+    }
+
+    private static TestSink sink() {
+        return SluiceTestResource.sink();
+    }
+
+    private static List<String> ids(String prefix, int n) {
+        return IntStream.range(0, n).mapToObj(i -> prefix + "-" + i).toList();
+    }
+
+    /** Guarantee 1 (at least once): every one of 10,000 events reaches the target, checked by id. */
+    @Test
+    void everyEventIsDelivered() {
+        List<String> ids = ids("ev", 10_000);
+        kafka.sendAll("it.ok", ids);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .until(() -> sink().missing("/ok", ids).isEmpty());
+        Set<String> expected = Set.copyOf(ids);
+        List<String> unexpected = sink().stats("/ok").accepted().stream()
+                .filter(id -> id.startsWith("ev-") && !expected.contains(id)).toList();
+        assertEquals(List.of(), unexpected, "ids delivered that were never sent");
+        long deliveries = sink().stats("/ok").acceptedLog().stream().filter(id -> id.startsWith("ev-")).count();
+        System.out.printf("everyEventIsDelivered: %d ids, %d deliveries (%d duplicates)%n", ids.size(), deliveries,
+                deliveries - ids.size());
+    }
+
+    /** Guarantee 2 (bounded): a slow sink sees exactly the route's limit of concurrent requests, never more. */
+    @Test
+    void concurrencyReachesButNeverExceedsTheRouteLimit() {
+        List<String> ids = ids("slow", 400);
+        kafka.sendAll("it.slow", ids);
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink().missing("/slow", ids).isEmpty());
+        assertEquals(8, sink().stats("/slow").maxConcurrency(), "largest number of requests the sink held at once");
+        assertTrue(dispatcher.limitOf("slow").maxObserved() <= 8);
+    }
+
+    /** 503 is retriable: every event arrives after two failed attempts, none is dead-lettered. */
+    @Test
+    void retriableFailuresAreRetriedUntilDelivered() {
+        List<String> ids = ids("flaky", 300);
+        kafka.sendAll("it.flaky", ids);
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink().missing("/flaky", ids).isEmpty());
+        TestSink.PathStats stats = sink().stats("/flaky");
+        for (String id : ids) {
+            assertEquals(3, stats.attempts(id), "attempts for " + id);
+        }
+    }
+
+    /** 429 with Retry-After: 1 is honoured: the second attempt comes no sooner than a second later. */
+    @Test
+    void retryAfterIsHonoured() {
+        long sent = System.currentTimeMillis();
+        kafka.send("it.throttled", "k", "throttled-1", Map.of());
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink().stats("/throttled").accepted().contains("throttled-1"));
+        assertEquals(2, sink().stats("/throttled").attempts("throttled-1"));
+        assertTrue(System.currentTimeMillis() - sent >= 1000, "second attempt must wait for Retry-After");
+    }
+
+    /** Guarantee 6: a 400 goes to the dead-letter topic with its reason, and the stream goes on. */
+    @Test
+    void terminalFailuresAreDeadLetteredWithTheReasonAndTheStreamGoesOn() {
+        List<String> good = new java.util.ArrayList<>();
+        Map<String, Long> badOffsets = new HashMap<>();
+        Map<String, Integer> badPartitions = new HashMap<>();
+        for (int i = 0; i < 60; i++) {
+            String id = (i % 10 == 3 ? "bad-" : "good-") + i;
+            var meta = kafka.send("it.reject", "key-" + i, id, Map.of("x-origin", "test", "traceparent",
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+            if (id.startsWith("bad")) {
+                badOffsets.put(id, meta.offset());
+                badPartitions.put(id, meta.partition());
+            } else {
+                good.add(id);
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink().missing("/reject", good).isEmpty());
+        List<ConsumerRecord<byte[], byte[]>> dead = kafka.read("it.reject.dlq", badOffsets.size(), Duration.ofSeconds(30));
+        assertEquals(badOffsets.keySet(), dead.stream().map(Kafka::value).collect(Collectors.toSet()));
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            String id = Kafka.value(r);
+            assertTrue(Kafka.header(r, DeadLetterWriter.REASON).startsWith("HTTP 400"), Kafka.header(r, DeadLetterWriter.REASON));
+            assertEquals("400", Kafka.header(r, DeadLetterWriter.HTTP_STATUS));
+            assertEquals("1", Kafka.header(r, DeadLetterWriter.ATTEMPTS));
+            assertEquals("reject", Kafka.header(r, DeadLetterWriter.ROUTE));
+            assertEquals("it.reject", Kafka.header(r, DeadLetterWriter.TOPIC));
+            assertEquals(String.valueOf(badPartitions.get(id)), Kafka.header(r, DeadLetterWriter.PARTITION));
+            assertEquals(String.valueOf(badOffsets.get(id)), Kafka.header(r, DeadLetterWriter.OFFSET));
+            assertEquals("test", Kafka.header(r, "x-origin"), "original headers are kept");
+            assertEquals("key-" + id.substring(4), new String(r.key()), "original key is kept");
+            assertEquals(1, sink().stats("/reject").attempts(id), "a 400 is not retried");
+        }
+    }
+
+    /** Retries are bounded: an endpoint that keeps failing gets max-attempts tries, then the event is dead-lettered. */
+    @Test
+    void exhaustedRetriesAreDeadLettered() {
+        List<String> ids = ids("down", 20);
+        kafka.sendAll("it.down", ids);
+        List<ConsumerRecord<byte[], byte[]>> dead = kafka.read("it.down.dlq", ids.size(), Duration.ofSeconds(60));
+        assertEquals(Set.copyOf(ids), dead.stream().map(Kafka::value).collect(Collectors.toSet()));
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            assertEquals("3", Kafka.header(r, DeadLetterWriter.ATTEMPTS));
+            assertEquals("503", Kafka.header(r, DeadLetterWriter.HTTP_STATUS));
+            assertEquals(3, sink().stats("/down").attempts(Kafka.value(r)));
+        }
+    }
+
+    /** The record's key, CloudEvents attributes, trace context and a stable idempotency key reach the target. */
+    @Test
+    void headersAreMappedToHttp() {
+        var meta = kafka.send("it.ok", "order-42", "ce-event-1", Map.of("ce_id", "A-1", "ce_source", "/orders",
+                "ce_type", "order.created", "ce_specversion", "1.0", "content-type", "application/json",
+                "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink().stats("/ok").accepted().contains("ce-event-1"));
+        MultiMap h = sink().stats("/ok").headersOf("ce-event-1");
+        assertNotNull(h);
+        assertEquals("A-1", h.get("ce-id"));
+        assertEquals("/orders", h.get("ce-source"));
+        assertEquals("order.created", h.get("ce-type"));
+        assertEquals("1.0", h.get("ce-specversion"));
+        assertEquals("application/json", h.get("Content-Type"));
+        assertEquals("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", h.get("traceparent"));
+        assertEquals("order-42", h.get("Kafka-Key"));
+        assertEquals("/orders#A-1", h.get("Idempotency-Key"));
+        assertEquals(String.valueOf(meta.offset()), h.get("Kafka-Offset"));
+    }
+}

@@ -1,0 +1,171 @@
+package dev.sluice.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * A real HTTP server standing in for downstream services. Each path has a behaviour (status,
+ * delay, headers, as a function of the event id and the attempt number for that id) and keeps
+ * measurements: requests per id, ids accepted with 2xx, the headers last seen per id, and the
+ * largest number of requests it held at the same time. The request body is the event id.
+ */
+public final class TestSink implements AutoCloseable {
+
+    /** What to answer: status, delay before answering (ms), extra response headers. */
+    public record Reply(int status, long delayMs, Map<String, String> headers) {
+        public static Reply ok() {
+            return new Reply(200, 0, Map.of());
+        }
+
+        public static Reply ok(long delayMs) {
+            return new Reply(200, delayMs, Map.of());
+        }
+
+        public static Reply status(int status) {
+            return new Reply(status, 0, Map.of());
+        }
+    }
+
+    /** Measurements of one path. */
+    public static final class PathStats {
+        final AtomicInteger current = new AtomicInteger();
+        final AtomicInteger max = new AtomicInteger();
+        final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        final Set<String> accepted = ConcurrentHashMap.newKeySet();
+        final ConcurrentLinkedQueue<String> acceptedLog = new ConcurrentLinkedQueue<>();
+        final Map<String, MultiMap> headers = new ConcurrentHashMap<>();
+
+        public int maxConcurrency() {
+            return max.get();
+        }
+
+        public Set<String> accepted() {
+            return Set.copyOf(accepted);
+        }
+
+        /** Ids of every 2xx answer in order, duplicates included. */
+        public List<String> acceptedLog() {
+            return List.copyOf(acceptedLog);
+        }
+
+        /** 2xx answers in all, duplicates included. */
+        public int acceptedCount() {
+            return acceptedLog.size();
+        }
+
+        public int attempts(String id) {
+            AtomicInteger a = attempts.get(id);
+            return a == null ? 0 : a.get();
+        }
+
+        public MultiMap headersOf(String id) {
+            return headers.get(id);
+        }
+
+        public int requests() {
+            return attempts.values().stream().mapToInt(AtomicInteger::get).sum();
+        }
+    }
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final Map<String, BiFunction<String, Integer, Reply>> behaviours = new ConcurrentHashMap<>();
+    private final Map<String, PathStats> stats = new ConcurrentHashMap<>();
+
+    public TestSink() {
+        this.vertx = Vertx.vertx();
+        this.server = vertx.createHttpServer(new HttpServerOptions().setHost("localhost").setPort(0))
+                .requestHandler(this::handle);
+        try {
+            server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("test sink did not start", e);
+        }
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public String url(String path) {
+        return "http://localhost:" + port() + path;
+    }
+
+    /** Sets how {@code path} answers: a function of (event id, attempt number for that id, from 1). */
+    public TestSink on(String path, BiFunction<String, Integer, Reply> behaviour) {
+        behaviours.put(path, behaviour);
+        return this;
+    }
+
+    public PathStats stats(String path) {
+        return stats.computeIfAbsent(path, p -> new PathStats());
+    }
+
+    private void handle(HttpServerRequest request) {
+        String path = request.path();
+        PathStats s = stats(path);
+        int now = s.current.incrementAndGet();
+        s.max.accumulateAndGet(now, Math::max);
+        request.body().onComplete(ar -> {
+            if (ar.failed()) {
+                s.current.decrementAndGet();
+                return;
+            }
+            String id = ar.result().toString(StandardCharsets.UTF_8);
+            int attempt = s.attempts.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            s.headers.put(id, MultiMap.caseInsensitiveMultiMap().addAll(request.headers()));
+            BiFunction<String, Integer, Reply> behaviour = behaviours.getOrDefault(path, (i, a) -> Reply.status(404));
+            Reply reply = behaviour.apply(id, attempt);
+            Runnable answer = () -> {
+                if (reply.status() >= 200 && reply.status() < 300) {
+                    s.accepted.add(id);
+                    s.acceptedLog.add(id);
+                }
+                // the request counts as in flight until its answer is written
+                s.current.decrementAndGet();
+                var response = request.response().setStatusCode(reply.status());
+                reply.headers().forEach(response::putHeader);
+                response.end();
+            };
+            if (reply.delayMs() > 0) {
+                vertx.setTimer(reply.delayMs(), t -> answer.run());
+            } else {
+                answer.run();
+            }
+        });
+    }
+
+    /** Every id in {@code expected} that the path has not accepted yet (for readable failures). */
+    public List<String> missing(String path, Iterable<String> expected) {
+        Set<String> got = stats(path).accepted;
+        List<String> missing = new java.util.ArrayList<>();
+        expected.forEach(id -> {
+            if (!got.contains(id)) {
+                missing.add(id);
+            }
+        });
+        return missing;
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing a test server: nothing useful to do with a failure here
+        }
+    }
+}
