@@ -1,0 +1,172 @@
+package dev.sluice.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The packaged application (target/quarkus-app) running as a separate process, the way it runs in
+ * production: real signals, real exit codes. Its output goes to a log file under target/.
+ */
+public final class SluiceProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
+
+    private final Process process;
+    private final Path log;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private int port = -1;
+
+    private SluiceProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** The packaged app's directory: target/quarkus-app unless the build says otherwise. */
+    public static Path appDir() {
+        return Path.of(System.getProperty("test.sluice.app.dir", "target/quarkus-app"));
+    }
+
+    /** Starts the packaged app with these config properties (as -D flags) and extra JVM flags. */
+    public static SluiceProcess start(String name, Map<String, String> config, List<String> jvmFlags) {
+        Path jar = appDir().resolve("quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the tests with ./mvnw verify (they need the package phase)");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmFlags);
+        cmd.add("-Dquarkus.http.port=0");
+        config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        Path log = Path.of("target", "process-logs", name + "-" + System.currentTimeMillis() + ".log");
+        try {
+            Files.createDirectories(log.getParent());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            return new SluiceProcess(p, log);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the app listens and /q/health/ready says UP. */
+    public SluiceProcess awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("sluice exited with " + process.exitValue() + "; log " + log + ":\n" + tail());
+            }
+            if (port < 0) {
+                Matcher m = LISTENING.matcher(logText());
+                if (m.find()) {
+                    port = Integer.parseInt(m.group(1));
+                }
+            }
+            if (port > 0 && get("/q/health/ready") == 200) {
+                return this;
+            }
+            pause(100);
+        }
+        throw new IllegalStateException("sluice not ready within " + timeout + "; log " + log + ":\n" + tail());
+    }
+
+    /** HTTP status of a GET on the app, or -1 when it does not answer. */
+    public int get(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no drain, no commit. */
+    public void kill() {
+        process.destroyForcibly();
+        waitFor(Duration.ofSeconds(30));
+    }
+
+    /** SIGTERM: the graceful path. Returns the exit code. */
+    public int terminate(Duration timeout) {
+        process.destroy();
+        return waitFor(timeout);
+    }
+
+    public int waitFor(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("sluice did not exit within " + timeout);
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private String tail() {
+        String text = logText();
+        return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            waitFor(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Resident set size of the process in MiB (Linux /proc), or -1. */
+    public long rssMiB() {
+        try {
+            for (String line : Files.readAllLines(new File("/proc/" + pid() + "/status").toPath())) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
