@@ -1,0 +1,178 @@
+package dev.sluice.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.sluice.config.SluiceConfig.PathStyle;
+
+class SluiceConfigTest {
+    private static final int GLOBAL = 64;
+
+    /** A route that passes validation; each bad case changes one thing. */
+    private static RouteBuilder route(String name, String... topics) {
+        return new RouteBuilder(name, List.of(topics));
+    }
+
+    private static final class RouteBuilder {
+        String name;
+        List<String> topics;
+        URI url = URI.create("https://hooks.example.com/orders");
+        int maxInFlight = 8;
+        Duration timeout = Duration.ofSeconds(5);
+        RetryPolicy retry = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(30), 0.2);
+        String deadLetterTopic;
+
+        RouteBuilder(String name, List<String> topics) {
+            this.name = name;
+            this.topics = topics;
+            this.deadLetterTopic = name + ".dlq";
+        }
+
+        RouteBuilder with(UnaryOperator<RouteBuilder> change) {
+            return change.apply(this);
+        }
+
+        Route build() {
+            return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic);
+        }
+    }
+
+    private static RetryPolicy retry(int attempts, long initialMs, long maxMs, double jitter) {
+        return new RetryPolicy(attempts, Duration.ofMillis(initialMs), Duration.ofMillis(maxMs), jitter);
+    }
+
+    private static Arguments bad(String defect, int global, List<RouteBuilder> routes, String expectedField) {
+        return Arguments.of(defect, global, routes, expectedField);
+    }
+
+    private static Arguments badRoute(String defect, UnaryOperator<RouteBuilder> change, String expectedField) {
+        return bad(defect, GLOBAL, List.of(route("orders", "orders").with(change)), expectedField);
+    }
+
+    static Stream<Arguments> badConfigs() {
+        return Stream.of(
+                badRoute("relative url", r -> { r.url = URI.create("/hooks/orders"); return r; }, "routes[0].target.url"),
+                badRoute("ftp url", r -> { r.url = URI.create("ftp://files.example.com/in"); return r; }, "routes[0].target.url"),
+                badRoute("url without host", r -> { r.url = URI.create("http:orders"); return r; }, "routes[0].target.url"),
+                badRoute("missing url", r -> { r.url = null; return r; }, "routes[0].target.url"),
+                badRoute("no topics", r -> { r.topics = List.of(); return r; }, "routes[0].topics"),
+                badRoute("invalid topic name", r -> { r.topics = List.of("orders", "bad topic!"); return r; }, "routes[0].topics[1]"),
+                badRoute("route max-in-flight 0", r -> { r.maxInFlight = 0; return r; }, "routes[0].max-in-flight"),
+                badRoute("route max-in-flight above global", r -> { r.maxInFlight = GLOBAL + 1; return r; }, "routes[0].max-in-flight"),
+                bad("global max-in-flight 0", 0, List.of(route("orders", "orders")), "max-in-flight"),
+                bad("global max-in-flight above ceiling", SluiceConfig.MAX_IN_FLIGHT_CEILING + 1,
+                        List.of(route("orders", "orders")), "max-in-flight"),
+                badRoute("timeout zero", r -> { r.timeout = Duration.ZERO; return r; }, "routes[0].timeout"),
+                badRoute("timeout over 10 minutes", r -> { r.timeout = Duration.ofMinutes(10).plusMillis(1); return r; },
+                        "routes[0].timeout"),
+                badRoute("missing timeout", r -> { r.timeout = null; return r; }, "routes[0].timeout"),
+                badRoute("retry max-attempts 0", r -> { r.retry = retry(0, 100, 1_000, 0.2); return r; },
+                        "routes[0].retry.max-attempts"),
+                badRoute("initial-backoff above max-backoff", r -> { r.retry = retry(3, 2_000, 1_000, 0.2); return r; },
+                        "routes[0].retry.initial-backoff"),
+                badRoute("jitter 1.5", r -> { r.retry = retry(3, 100, 1_000, 1.5); return r; }, "routes[0].retry.jitter"),
+                badRoute("jitter NaN", r -> { r.retry = retry(3, 100, 1_000, Double.NaN); return r; }, "routes[0].retry.jitter"),
+                badRoute("dead-letter-topic is the route's own source",
+                        r -> { r.deadLetterTopic = "orders"; return r; }, "routes[0].dead-letter-topic"),
+                bad("dead-letter-topic is another route's source", GLOBAL,
+                        List.of(route("orders", "orders").with(r -> { r.deadLetterTopic = "payments"; return r; }),
+                                route("payments", "payments")),
+                        "routes[0].dead-letter-topic"),
+                bad("duplicate route names", GLOBAL, List.of(route("orders", "orders"), route("orders", "orders-eu")),
+                        "routes[1].name"),
+                bad("no routes", GLOBAL, List.of(), "routes"));
+    }
+
+    @ParameterizedTest(name = "{0} is reported at {3}")
+    @MethodSource("badConfigs")
+    void badConfigIsRefusedWithTheFieldPath(String defect, int global, List<RouteBuilder> routes, String expectedField) {
+        List<Route> built = routes.stream().map(RouteBuilder::build).toList();
+
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> SluiceConfig.validated(global, built, PathStyle.JSON));
+
+        assertTrue(fields(e).contains(expectedField), "expected a problem at " + expectedField + ", got " + e.problems());
+    }
+
+    @Test
+    void propertiesPathsNameTheRouteByItsName() {
+        Route noUrl = route("orders", "orders").with(r -> { r.url = null; return r; }).build();
+
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> SluiceConfig.validated(GLOBAL, List.of(noUrl), PathStyle.PROPERTIES));
+
+        assertEquals(List.of("sluice.routes.orders.target.url"), fields(e));
+    }
+
+    @Test
+    void propertiesPathForTheGlobalLimitIsPrefixed() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> SluiceConfig.validated(0, List.of(route("orders", "orders").build()), PathStyle.PROPERTIES));
+
+        assertTrue(fields(e).contains("sluice.max-in-flight"), e.problems().toString());
+    }
+
+    @Test
+    void everyDefectIsListedNotOnlyTheFirst() {
+        Route first = route("orders", "orders").with(r -> {
+            r.url = URI.create("ftp://files.example.com/in");
+            r.timeout = Duration.ZERO;
+            r.retry = retry(0, 100, 1_000, 2.0);
+            return r;
+        }).build();
+        Route second = route("payments", "payments").with(r -> { r.deadLetterTopic = "orders"; return r; }).build();
+
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> SluiceConfig.validated(GLOBAL, List.of(first, second), PathStyle.JSON));
+
+        List<String> fields = fields(e);
+        for (String expected : List.of("routes[0].target.url", "routes[0].timeout", "routes[0].retry.max-attempts",
+                "routes[0].retry.jitter", "routes[1].dead-letter-topic")) {
+            assertTrue(fields.contains(expected), "missing " + expected + " in " + e.problems());
+        }
+        assertEquals(5, fields.size(), e.problems().toString());
+    }
+
+    @Test
+    void validConfigPassesAndListsEachSourceTopicOnce() {
+        List<Route> routes = List.of(
+                route("orders", "orders", "orders-eu").build(),
+                route("audit", "orders", "payments").build());
+
+        SluiceConfig config = SluiceConfig.validated(GLOBAL, routes, PathStyle.JSON);
+
+        assertEquals(List.of("orders", "orders-eu", "payments"), config.sourceTopics());
+        assertEquals(GLOBAL, config.maxInFlight());
+        assertEquals(routes, config.routes());
+    }
+
+    @Test
+    void limitsAtTheirBoundsAreAccepted() {
+        Route r = route("orders", "orders").with(x -> {
+            x.maxInFlight = SluiceConfig.MAX_IN_FLIGHT_CEILING;
+            x.timeout = Duration.ofMinutes(10);
+            x.retry = retry(1, 1_000, 1_000, 1.0);
+            return x;
+        }).build();
+
+        SluiceConfig config = SluiceConfig.validated(SluiceConfig.MAX_IN_FLIGHT_CEILING, List.of(r), PathStyle.JSON);
+
+        assertEquals(1, config.routes().size());
+    }
+
+    private static List<String> fields(InvalidConfigException e) {
+        return e.problems().stream().map(ConfigProblem::field).toList();
+    }
+}
