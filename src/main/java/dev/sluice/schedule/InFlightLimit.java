@@ -40,32 +40,45 @@ public final class InFlightLimit {
 
     /** Completes with a permit once one is free; waiters are served in arrival order. */
     public Uni<Permit> acquire() {
-        Waiter waiter = new Waiter();
-        return Uni.createFrom().<Permit> emitter(emitter -> {
-            Permit granted = null;
-            synchronized (this) {
-                if (inFlight < limit && waiters.isEmpty()) {
-                    take();
-                    granted = new Permit(this);
-                    waiter.granted = granted;
-                } else if (waiters.size() >= maxWaiters) {
-                    emitter.fail(new IllegalStateException("more than " + maxWaiters + " waiters for " + limit + " permits"));
-                    return;
-                } else {
-                    waiter.emitter = emitter;
-                    waiters.addLast(waiter);
-                }
+        // one waiter per subscription: re-subscribing must not share (or release) another's permit
+        return Uni.createFrom().deferred(() -> {
+            Waiter waiter = new Waiter();
+            return Uni.createFrom().<Permit> emitter(emitter -> enqueue(waiter, emitter))
+                    .onCancellation().invoke(() -> cancel(waiter));
+        });
+    }
+
+    private void enqueue(Waiter waiter, UniEmitter<? super Permit> emitter) {
+        Permit granted;
+        synchronized (this) {
+            if (waiter.cancelled) {
+                // cancelled in onSubscribe, before this ran: take nothing
+                return;
             }
-            if (granted != null) {
-                emitter.complete(granted);
+            if (inFlight < limit && waiters.isEmpty()) {
+                take();
+                granted = new Permit(this);
+                waiter.granted = granted;
+            } else if (waiters.size() >= maxWaiters) {
+                granted = null;
+            } else {
+                waiter.emitter = emitter;
+                waiters.addLast(waiter);
+                return;
             }
-        }).onCancellation().invoke(() -> cancel(waiter));
+        }
+        if (granted != null) {
+            emitter.complete(granted);
+        } else {
+            emitter.fail(new IllegalStateException("more than " + maxWaiters + " waiters for " + limit + " permits"));
+        }
     }
 
     /** A cancelled waiter gives up its place; if a permit was already handed to it, it goes back. */
     private void cancel(Waiter waiter) {
         Permit orphan;
         synchronized (this) {
+            waiter.cancelled = true;
             waiters.remove(waiter);
             orphan = waiter.granted;
         }
@@ -129,6 +142,7 @@ public final class InFlightLimit {
     private static final class Waiter {
         UniEmitter<? super Permit> emitter;
         Permit granted;
+        boolean cancelled;
     }
 
     /** One unit of in-flight capacity; {@link #release} is idempotent. */

@@ -156,6 +156,25 @@ class DeliveryPipelineIT {
         }
     }
 
+    /**
+     * Guarantee 1 at the commit level: while one record is still in flight, the committed offset
+     * of its partition stays at or below it, however many later records are done; once it is done
+     * the commit moves past all of them. (The connector's throttled strategy, verified here.)
+     */
+    @Test
+    void offsetsAreNotCommittedPastAnUnfinishedRecord() {
+        long gateOffset = kafka.send("it.gate", "k", "gate", Map.of()).offset();
+        List<String> later = ids("after-gate", 50);
+        kafka.sendAll("it.gate", later);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink().missing("/gate", later).isEmpty());
+        // later records are acked, the gate is held by the sink for 6 s: commits run every second
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4))
+                .until(() -> kafka.committed("sluice", "it.gate", 0).orElse(-1) <= gateOffset);
+        assertTrue(!sink().stats("/gate").accepted().contains("gate"), "the gate was still in flight during the check");
+        long end = gateOffset + 1 + later.size();
+        await().atMost(Duration.ofSeconds(20)).until(() -> kafka.committed("sluice", "it.gate", 0).orElse(-1) == end);
+    }
+
     /** The record's key, CloudEvents attributes, trace context and a stable idempotency key reach the target. */
     @Test
     void headersAreMappedToHttp() {

@@ -18,6 +18,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * <li>flaky: it.flaky -> /flaky (503 twice per event, then 200)</li>
  * <li>reject: it.reject -> /reject (400 for ids starting with "bad"), dead letters to it.reject.dlq</li>
  * <li>down: it.down -> /down (always 503), 3 attempts, dead letters to it.down.dlq</li>
+ * <li>gate: it.gate (1 partition) -> /gate (the event "gate" is held 6 s, others answered at once)</li>
  * <li>throttled: it.throttled -> /throttled (429 with Retry-After: 1 at first, then 200)</li>
  * </ul>
  */
@@ -42,6 +43,7 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
                 .on("/flaky", (id, attempt) -> attempt <= 2 ? TestSink.Reply.status(503) : TestSink.Reply.ok())
                 .on("/reject", (id, attempt) -> id.startsWith("bad") ? TestSink.Reply.status(400) : TestSink.Reply.ok())
                 .on("/down", (id, attempt) -> TestSink.Reply.status(503))
+                .on("/gate", (id, attempt) -> id.equals("gate") ? TestSink.Reply.ok(6000) : TestSink.Reply.ok())
                 .on("/throttled", (id, attempt) -> attempt == 1
                         ? new TestSink.Reply(429, 0, Map.of("Retry-After", "1"))
                         : TestSink.Reply.ok());
@@ -49,6 +51,7 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
             for (String topic : new String[] { "it.ok", "it.slow", "it.flaky", "it.reject", "it.down", "it.throttled" }) {
                 kafka.createTopic(topic, 4);
             }
+            kafka.createTopic("it.gate", 1);
         }
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", broker.bootstrapServers());
@@ -64,6 +67,8 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("sluice.routes.down.retry.max-attempts", "3");
         config.put("sluice.routes.down.retry.initial-backoff", "10ms");
         config.put("sluice.routes.down.dead-letter-topic", "it.down.dlq");
+        route(config, "gate", "it.gate", "/gate", 16);
+        config.put("sluice.routes.gate.timeout", "15s");
         route(config, "throttled", "it.throttled", "/throttled", 16);
         config.put("sluice.routes.throttled.retry.initial-backoff", "10ms");
         return config;
