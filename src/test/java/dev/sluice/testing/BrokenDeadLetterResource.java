@@ -1,0 +1,57 @@
+package dev.sluice.testing;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.sluice.devkafka.EmbeddedKafkaBroker;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * A broker that refuses to create topics on demand, and one route whose dead-letter topic does
+ * not exist: every dead-letter write fails. Route "nodlq": it.nodlq -> /reject (400 for ids
+ * starting with "bad"), dead letters to the missing topic "missing.dlq".
+ */
+public class BrokenDeadLetterResource implements QuarkusTestResourceLifecycleManager {
+    private static EmbeddedKafkaBroker broker;
+    private static TestSink sink;
+
+    public static TestSink sink() {
+        return sink;
+    }
+
+    public static String bootstrap() {
+        return broker.bootstrapServers();
+    }
+
+    @Override
+    public Map<String, String> start() {
+        broker = EmbeddedKafkaBroker.start(Path.of("target", "test-kafka-" + UUID.randomUUID()),
+                Map.of("auto.create.topics.enable", "false"));
+        sink = new TestSink().on("/reject", (id, attempt) -> id.startsWith("bad") ? TestSink.Reply.status(400) : TestSink.Reply.ok());
+        try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
+            kafka.createTopic("it.nodlq", 1);
+        }
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
+        config.put("sluice.routes.nodlq.topics", "it.nodlq");
+        config.put("sluice.routes.nodlq.target.url", sink.url("/reject"));
+        config.put("sluice.routes.nodlq.dead-letter-topic", "missing.dlq");
+        // the connector retries a failed write until delivery.timeout.ms (30 s by default): shorten it
+        config.put("mp.messaging.outgoing.sluice-dead-letter.max.block.ms", "1000");
+        config.put("mp.messaging.outgoing.sluice-dead-letter.request.timeout.ms", "1000");
+        config.put("mp.messaging.outgoing.sluice-dead-letter.delivery.timeout.ms", "3000");
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        if (sink != null) {
+            sink.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+}
