@@ -1,5 +1,6 @@
 package dev.sluice.it;
 
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.deliver.DeadLetterWriter;
+import dev.sluice.intake.Intake;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceTestResource;
@@ -40,6 +42,9 @@ class DeliveryPipelineIT {
 
     @Inject
     Dispatcher dispatcher;
+
+    @Inject
+    Intake intake;
 
     @BeforeAll
     static void clients() {
@@ -83,6 +88,35 @@ class DeliveryPipelineIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> sink().missing("/slow", ids).isEmpty());
         assertEquals(8, sink().stats("/slow").maxConcurrency(), "largest number of requests the sink held at once");
         assertTrue(dispatcher.limitOf("slow").maxObserved() <= 8);
+    }
+
+    /**
+     * Guarantee 2 across routes: two slow routes whose limits add up to more than the global limit
+     * (8 + 128 > 128) never have more than the global limit of requests at the sink together.
+     */
+    @Test
+    void globalLimitCapsAllRoutesTogether() {
+        sink().resetMaxTotalConcurrency();
+        List<String> slow = ids("both-slow", 80);
+        List<String> slow2 = ids("both-slow2", 1500);
+        kafka.sendAll("it.slow", slow);
+        kafka.sendAll("it.slow2", slow2);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> sink().missing("/slow", slow).isEmpty() && sink().missing("/slow2", slow2).isEmpty());
+        int max = sink().maxTotalConcurrency();
+        System.out.printf("globalLimitCapsAllRoutesTogether: at most %d requests at the sink at once (global limit 128)%n", max);
+        assertTrue(max <= 128, "requests at the sink at once: " + max + " > global limit 128");
+        assertTrue(max >= 64, "the global limit, not something lower, should bind: " + max);
+        assertTrue(intake.globalLimit().maxObserved() <= 128);
+    }
+
+    /** Live, ready and started report UP with the pipeline's own check next to the connector's. */
+    @Test
+    void healthEndpointsReportUp() {
+        for (String probe : List.of("/q/health/live", "/q/health/ready", "/q/health/started")) {
+            String body = given().get(probe).then().statusCode(200).extract().asString();
+            assertTrue(body.contains("sluice-pipeline") && body.contains("sluice-in"), probe + ": " + body);
+        }
     }
 
     /** 503 is retriable: every event arrives after two failed attempts, none is dead-lettered. */
@@ -167,10 +201,11 @@ class DeliveryPipelineIT {
         List<String> later = ids("after-gate", 50);
         kafka.sendAll("it.gate", later);
         await().atMost(Duration.ofSeconds(30)).until(() -> sink().missing("/gate", later).isEmpty());
-        // later records are acked, the gate is held by the sink for 6 s: commits run every second
+        // later records are acked, the sink holds the gate: commits run every second meanwhile
         await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4))
                 .until(() -> kafka.committed("sluice", "it.gate", 0).orElse(-1) <= gateOffset);
         assertTrue(!sink().stats("/gate").accepted().contains("gate"), "the gate was still in flight during the check");
+        sink().releaseHeld();
         long end = gateOffset + 1 + later.size();
         await().atMost(Duration.ofSeconds(20)).until(() -> kafka.committed("sluice", "it.gate", 0).orElse(-1) == end);
     }

@@ -15,10 +15,11 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * <ul>
  * <li>ok: it.ok -> /ok (200), 64 in flight</li>
  * <li>slow: it.slow -> /slow (200 after 50 ms), 8 in flight</li>
+ * <li>slow2: it.slow2 -> /slow2 (200 after 50 ms), 128 in flight (= the global limit)</li>
  * <li>flaky: it.flaky -> /flaky (503 twice per event, then 200)</li>
  * <li>reject: it.reject -> /reject (400 for ids starting with "bad"), dead letters to it.reject.dlq</li>
  * <li>down: it.down -> /down (always 503), 3 attempts, dead letters to it.down.dlq</li>
- * <li>gate: it.gate (1 partition) -> /gate (the event "gate" is held 6 s, others answered at once)</li>
+ * <li>gate: it.gate (1 partition) -> /gate (the event "gate" is held until the test releases it)</li>
  * <li>throttled: it.throttled -> /throttled (429 with Retry-After: 1 at first, then 200)</li>
  * </ul>
  */
@@ -43,12 +44,13 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
                 .on("/flaky", (id, attempt) -> attempt <= 2 ? TestSink.Reply.status(503) : TestSink.Reply.ok())
                 .on("/reject", (id, attempt) -> id.startsWith("bad") ? TestSink.Reply.status(400) : TestSink.Reply.ok())
                 .on("/down", (id, attempt) -> TestSink.Reply.status(503))
-                .on("/gate", (id, attempt) -> id.equals("gate") ? TestSink.Reply.ok(6000) : TestSink.Reply.ok())
+                .on("/slow2", (id, attempt) -> TestSink.Reply.ok(50))
+                .on("/gate", (id, attempt) -> id.equals("gate") ? TestSink.Reply.held() : TestSink.Reply.ok())
                 .on("/throttled", (id, attempt) -> attempt == 1
                         ? new TestSink.Reply(429, 0, Map.of("Retry-After", "1"))
                         : TestSink.Reply.ok());
         try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
-            for (String topic : new String[] { "it.ok", "it.slow", "it.flaky", "it.reject", "it.down", "it.throttled" }) {
+            for (String topic : new String[] { "it.ok", "it.slow", "it.flaky", "it.reject", "it.down", "it.throttled", "it.slow2" }) {
                 kafka.createTopic(topic, 4);
             }
             kafka.createTopic("it.gate", 1);
@@ -58,6 +60,7 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("sluice.max-in-flight", "128");
         route(config, "ok", "it.ok", "/ok", 64);
         route(config, "slow", "it.slow", "/slow", 8);
+        route(config, "slow2", "it.slow2", "/slow2", 128);
         route(config, "flaky", "it.flaky", "/flaky", 32);
         config.put("sluice.routes.flaky.retry.initial-backoff", "20ms");
         config.put("sluice.routes.flaky.retry.max-backoff", "200ms");
@@ -68,7 +71,7 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("sluice.routes.down.retry.initial-backoff", "10ms");
         config.put("sluice.routes.down.dead-letter-topic", "it.down.dlq");
         route(config, "gate", "it.gate", "/gate", 16);
-        config.put("sluice.routes.gate.timeout", "15s");
+        config.put("sluice.routes.gate.timeout", "60s");
         route(config, "throttled", "it.throttled", "/throttled", 16);
         config.put("sluice.routes.throttled.retry.initial-backoff", "10ms");
         return config;

@@ -26,6 +26,8 @@ public final class TestSink implements AutoCloseable {
 
     /** What to answer: status, delay before answering (ms), extra response headers. */
     public record Reply(int status, long delayMs, Map<String, String> headers) {
+        static final long HELD = -1;
+
         public static Reply ok() {
             return new Reply(200, 0, Map.of());
         }
@@ -36,6 +38,11 @@ public final class TestSink implements AutoCloseable {
 
         public static Reply status(int status) {
             return new Reply(status, 0, Map.of());
+        }
+
+        /** 200, but only once the test calls {@link TestSink#releaseHeld()}. */
+        public static Reply held() {
+            return new Reply(200, HELD, Map.of());
         }
     }
 
@@ -84,6 +91,10 @@ public final class TestSink implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, BiFunction<String, Integer, Reply>> behaviours = new ConcurrentHashMap<>();
     private final Map<String, PathStats> stats = new ConcurrentHashMap<>();
+    private final AtomicInteger totalCurrent = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
+    private volatile boolean releasedHeld;
+    private final AtomicInteger totalMax = new AtomicInteger();
 
     public TestSink() {
         this.vertx = Vertx.vertx();
@@ -110,6 +121,15 @@ public final class TestSink implements AutoCloseable {
         return this;
     }
 
+    /** Largest number of requests held at once across all paths since the last reset. */
+    public int maxTotalConcurrency() {
+        return totalMax.get();
+    }
+
+    public void resetMaxTotalConcurrency() {
+        totalMax.set(totalCurrent.get());
+    }
+
     public PathStats stats(String path) {
         return stats.computeIfAbsent(path, p -> new PathStats());
     }
@@ -119,9 +139,11 @@ public final class TestSink implements AutoCloseable {
         PathStats s = stats(path);
         int now = s.current.incrementAndGet();
         s.max.accumulateAndGet(now, Math::max);
+        totalMax.accumulateAndGet(totalCurrent.incrementAndGet(), Math::max);
         request.body().onComplete(ar -> {
             if (ar.failed()) {
                 s.current.decrementAndGet();
+                totalCurrent.decrementAndGet();
                 return;
             }
             String id = ar.result().toString(StandardCharsets.UTF_8);
@@ -136,16 +158,31 @@ public final class TestSink implements AutoCloseable {
                 }
                 // the request counts as in flight until its answer is written
                 s.current.decrementAndGet();
+                totalCurrent.decrementAndGet();
                 var response = request.response().setStatusCode(reply.status());
                 reply.headers().forEach(response::putHeader);
                 response.end();
             };
-            if (reply.delayMs() > 0) {
+            if (reply.delayMs() == Reply.HELD && !releasedHeld) {
+                held.add(() -> vertx.runOnContext(v -> answer.run()));
+                if (releasedHeld) {
+                    releaseHeld();
+                }
+            } else if (reply.delayMs() > 0) {
                 vertx.setTimer(reply.delayMs(), t -> answer.run());
             } else {
                 answer.run();
             }
         });
+    }
+
+    /** Answers every held request, and from now on answers held replies at once. */
+    public void releaseHeld() {
+        releasedHeld = true;
+        Runnable r;
+        while ((r = held.poll()) != null) {
+            r.run();
+        }
     }
 
     /** Every id in {@code expected} that the path has not accepted yet (for readable failures). */
