@@ -4,19 +4,17 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.devkafka.EmbeddedKafkaBroker;
+import dev.sluice.testing.TestEnvironment;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestSink;
@@ -28,23 +26,22 @@ import dev.sluice.testing.TestSink;
  */
 class CrashRecoveryIT {
     private static final int EVENTS = 6000;
-    private static EmbeddedKafkaBroker broker;
+    private static TestEnvironment env;
     private static TestSink sink;
     private static Kafka kafka;
 
     @BeforeAll
     static void start() {
-        broker = EmbeddedKafkaBroker.start(Path.of("target", "crash-kafka-" + UUID.randomUUID()));
-        sink = new TestSink().on("/orders", (id, attempt) -> TestSink.Reply.ok(5));
-        kafka = new Kafka(broker.bootstrapServers());
+        env = TestEnvironment.start(Map.of());
+        sink = env.sink().on("/orders", (id, attempt) -> TestSink.Reply.ok(5));
+        kafka = new Kafka(env.bootstrap());
         kafka.createTopic("crash.orders", 4);
     }
 
     @AfterAll
     static void stop() {
         kafka.close();
-        sink.close();
-        broker.close();
+        env.close();
     }
 
     @Test
@@ -52,10 +49,8 @@ class CrashRecoveryIT {
         List<String> ids = IntStream.range(0, EVENTS).mapToObj(i -> "crash-" + i).toList();
         kafka.sendAll("crash.orders", ids);
         Map<String, String> config = new HashMap<>();
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        config.put("sluice.routes.orders.topics", "crash.orders");
-        config.put("sluice.routes.orders.target.url", sink.url("/orders"));
-        config.put("sluice.routes.orders.max-in-flight", "32");
+        config.put("kafka.bootstrap.servers", env.bootstrap());
+        env.route(config, "orders", "crash.orders", "/orders", 32);
         config.put("sluice.max-in-flight", "64");
         // a SIGKILLed member stays in the group until its session times out (45 s by default);
         // the broker's minimum keeps the test short

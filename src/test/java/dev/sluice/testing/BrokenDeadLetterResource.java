@@ -1,11 +1,8 @@
 package dev.sluice.testing;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 
-import dev.sluice.devkafka.EmbeddedKafkaBroker;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -14,29 +11,26 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * starting with "bad"), dead letters to the missing topic "missing.dlq".
  */
 public class BrokenDeadLetterResource implements QuarkusTestResourceLifecycleManager {
-    private static EmbeddedKafkaBroker broker;
-    private static TestSink sink;
+    private static TestEnvironment env;
 
     public static TestSink sink() {
-        return sink;
+        return env.sink();
     }
 
     public static String bootstrap() {
-        return broker.bootstrapServers();
+        return env.bootstrap();
     }
 
     @Override
     public Map<String, String> start() {
-        broker = EmbeddedKafkaBroker.start(Path.of("target", "test-kafka-" + UUID.randomUUID()),
-                Map.of("auto.create.topics.enable", "false"));
-        sink = new TestSink().on("/reject", (id, attempt) -> id.startsWith("bad") ? TestSink.Reply.status(400) : TestSink.Reply.ok());
-        try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
+        env = TestEnvironment.start(Map.of("auto.create.topics.enable", "false"));
+        env.sink().on("/reject", (id, attempt) -> id.startsWith("bad") ? TestSink.Reply.status(400) : TestSink.Reply.ok());
+        try (Kafka kafka = new Kafka(env.bootstrap())) {
             kafka.createTopic("it.nodlq", 1);
         }
         Map<String, String> config = new HashMap<>();
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        config.put("sluice.routes.nodlq.topics", "it.nodlq");
-        config.put("sluice.routes.nodlq.target.url", sink.url("/reject"));
+        config.put("kafka.bootstrap.servers", env.bootstrap());
+        env.route(config, "nodlq", "it.nodlq", "/reject", 64);
         config.put("sluice.routes.nodlq.dead-letter-topic", "missing.dlq");
         // the connector retries a failed write until delivery.timeout.ms (30 s by default): shorten it
         config.put("mp.messaging.outgoing.sluice-dead-letter.max.block.ms", "1000");
@@ -47,11 +41,8 @@ public class BrokenDeadLetterResource implements QuarkusTestResourceLifecycleMan
 
     @Override
     public void stop() {
-        if (sink != null) {
-            sink.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (env != null) {
+            env.close();
         }
     }
 }

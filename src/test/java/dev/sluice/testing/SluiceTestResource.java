@@ -1,11 +1,8 @@
 package dev.sluice.testing;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 
-import dev.sluice.devkafka.EmbeddedKafkaBroker;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -24,21 +21,20 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * </ul>
  */
 public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
-    private static EmbeddedKafkaBroker broker;
-    private static TestSink sink;
+    private static TestEnvironment env;
 
     public static TestSink sink() {
-        return sink;
+        return env.sink();
     }
 
     public static String bootstrap() {
-        return broker.bootstrapServers();
+        return env.bootstrap();
     }
 
     @Override
     public Map<String, String> start() {
-        broker = EmbeddedKafkaBroker.start(Path.of("target", "test-kafka-" + UUID.randomUUID()));
-        sink = new TestSink()
+        env = TestEnvironment.start(Map.of());
+        env.sink()
                 .on("/ok", (id, attempt) -> TestSink.Reply.ok())
                 .on("/slow", (id, attempt) -> TestSink.Reply.ok(50))
                 .on("/flaky", (id, attempt) -> attempt <= 2 ? TestSink.Reply.status(503) : TestSink.Reply.ok())
@@ -49,14 +45,14 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
                 .on("/throttled", (id, attempt) -> attempt == 1
                         ? new TestSink.Reply(429, 0, Map.of("Retry-After", "1"))
                         : TestSink.Reply.ok());
-        try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
+        try (Kafka kafka = new Kafka(env.bootstrap())) {
             for (String topic : new String[] { "it.ok", "it.slow", "it.flaky", "it.reject", "it.down", "it.throttled", "it.slow2" }) {
                 kafka.createTopic(topic, 4);
             }
             kafka.createTopic("it.gate", 1);
         }
         Map<String, String> config = new HashMap<>();
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
+        config.put("kafka.bootstrap.servers", env.bootstrap());
         config.put("sluice.max-in-flight", "128");
         route(config, "ok", "it.ok", "/ok", 64);
         route(config, "slow", "it.slow", "/slow", 8);
@@ -78,20 +74,14 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
     }
 
     private static void route(Map<String, String> config, String name, String topic, String path, int maxInFlight) {
-        config.put("sluice.routes." + name + ".topics", topic);
-        config.put("sluice.routes." + name + ".target.url", sink.url(path));
-        config.put("sluice.routes." + name + ".max-in-flight", String.valueOf(maxInFlight));
-        config.put("sluice.routes." + name + ".timeout", "5s");
+        env.route(config, name, topic, path, maxInFlight).put("sluice.routes." + name + ".timeout", "5s");
     }
 
     @Override
     public void stop() {
         // the application has stopped by now: the broker goes last
-        if (sink != null) {
-            sink.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (env != null) {
+            env.close();
         }
     }
 }

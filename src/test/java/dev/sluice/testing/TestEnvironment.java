@@ -1,0 +1,50 @@
+package dev.sluice.testing;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.sluice.devkafka.EmbeddedKafkaBroker;
+
+/**
+ * A real Kafka broker (in this JVM, fresh data, free ports) and a {@link TestSink}, started
+ * together and closed in order: sink, then broker. Tests close it after the app has stopped.
+ */
+public final class TestEnvironment implements AutoCloseable {
+    private final EmbeddedKafkaBroker broker;
+    private final TestSink sink;
+
+    private TestEnvironment(EmbeddedKafkaBroker broker, TestSink sink) {
+        this.broker = broker;
+        this.sink = sink;
+    }
+
+    /** Starts both; {@code brokerOverrides} adds or replaces broker properties. */
+    public static TestEnvironment start(Map<String, String> brokerOverrides) {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Path.of("target", "test-kafka-" + UUID.randomUUID()),
+                brokerOverrides);
+        return new TestEnvironment(broker, new TestSink());
+    }
+
+    public String bootstrap() {
+        return broker.bootstrapServers();
+    }
+
+    public TestSink sink() {
+        return sink;
+    }
+
+    /** Adds the keys of one route from {@code topic} to {@code path} on the sink. */
+    public Map<String, String> route(Map<String, String> config, String name, String topic, String path, int maxInFlight) {
+        config.put("sluice.routes." + name + ".topics", topic);
+        config.put("sluice.routes." + name + ".target.url", sink.url(path));
+        config.put("sluice.routes." + name + ".max-in-flight", String.valueOf(maxInFlight));
+        return config;
+    }
+
+    @Override
+    public void close() {
+        sink.close();
+        broker.close();
+    }
+}
