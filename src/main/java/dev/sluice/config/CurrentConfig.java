@@ -1,37 +1,69 @@
 package dev.sluice.config;
 
-import java.util.concurrent.atomic.AtomicReference;
-
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.smallrye.mutiny.Multi;
+
 /**
- * Holds the config snapshot the pipeline runs with. Seeded from {@link SluiceSettings} at startup
- * (an invalid seed stops the service with every problem listed); {@link #replace} swaps in a whole
- * new validated snapshot, so that readers never see half of a change.
+ * The config snapshot the pipeline runs with, as a {@link Watch}: seeded from
+ * {@link SluiceSettings} at startup (an invalid seed stops the service with every problem listed),
+ * replaced as a whole by {@link #publish}, read by the pipeline stages through {@link #changes()}.
  */
 @ApplicationScoped
 public class CurrentConfig {
     private static final Logger LOG = Logger.getLogger(CurrentConfig.class);
 
-    private final AtomicReference<SluiceConfig> current = new AtomicReference<>();
+    private final Watch<SluiceConfig> watch;
 
     CurrentConfig(SluiceSettings settings) {
         SluiceConfig seed = SluiceConfig.fromSettings(settings);
-        current.set(seed);
-        seed.routes().forEach(r -> LOG.infof("route %s: %s -> %s (max in flight %d, timeout %s, %d attempts, dead letters to %s)",
-                r.name(), r.topics(), r.targetUrl(), r.maxInFlight(), r.timeout(), r.retry().maxAttempts(),
-                r.deadLetterTopic()));
+        this.watch = new Watch<>(seed);
+        log(1, seed);
     }
 
     /** The snapshot in force; never null. */
     public SluiceConfig get() {
-        return current.get();
+        return watch.current().value();
     }
 
-    /** Replaces the snapshot in force with an already validated one. */
-    public void replace(SluiceConfig next) {
-        current.set(next);
+    public Watch.Versioned<SluiceConfig> versioned() {
+        return watch.current();
+    }
+
+    /** The current snapshot at once, then each newer one (latest-wins). */
+    public Multi<Watch.Versioned<SluiceConfig>> changes() {
+        return watch.subscribe();
+    }
+
+    /** Puts an already validated snapshot in force; returns its version. */
+    public Watch.Versioned<SluiceConfig> publish(SluiceConfig next) {
+        Watch.Versioned<SluiceConfig> v = watch.publish(next);
+        log(v.version(), next);
+        return v;
+    }
+
+    /** As {@link #publish}, only if the version in force is {@code expectedVersion}; null otherwise. */
+    public Watch.Versioned<SluiceConfig> publishIfVersion(long expectedVersion, SluiceConfig next) {
+        Watch.Versioned<SluiceConfig> v = watch.publishIfVersion(expectedVersion, next);
+        if (v != null) {
+            log(v.version(), next);
+        }
+        return v;
+    }
+
+    private static void log(long version, SluiceConfig config) {
+        LOG.infof("config version %d: %d routes, at most %d records in flight", version, config.routes().size(),
+                config.maxInFlight());
+        config.routes().forEach(r -> LOG.infof("  route %s: %s -> %s (max in flight %d, timeout %s, %d attempts, dead letters to %s)",
+                r.name(), r.topics(), r.targetUrl(), r.maxInFlight(), r.timeout(), r.retry().maxAttempts(),
+                r.deadLetterTopic()));
+    }
+
+    @PreDestroy
+    void close() {
+        watch.close();
     }
 }

@@ -69,6 +69,17 @@ public interface SluiceSettings {
         double jitter();
     }
 
+    /** Admin API. */
+    AdminSettings admin();
+
+    interface AdminSettings {
+        /**
+         * Bearer token required by every mutating admin call (set it from a Kubernetes Secret,
+         * e.g. env SLUICE_ADMIN_TOKEN). Without one, mutating calls are refused; dev mode makes one up.
+         */
+        Optional<String> token();
+    }
+
     /** Dev mode only. */
     DevSettings dev();
 

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeoutException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Route;
 import dev.sluice.intake.Event;
 import io.smallrye.mutiny.Uni;
@@ -36,8 +36,10 @@ public class HttpTarget {
     private final WebClient client;
     private final Clock clock = Clock.systemUTC();
 
-    HttpTarget(Vertx vertx, CurrentConfig config) {
-        int pool = config.get().maxInFlight();
+    HttpTarget(Vertx vertx) {
+        // connections are opened on demand; permits keep requests below the global limit, which
+        // may grow at run time up to this ceiling
+        int pool = SluiceConfig.MAX_IN_FLIGHT_CEILING;
         WebClientOptions options = new WebClientOptions()
                 .setMaxPoolSize(pool)
                 .setHttp2MaxPoolSize(pool)

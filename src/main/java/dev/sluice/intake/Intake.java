@@ -39,12 +39,18 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile Flow.Subscription subscription;
     private volatile boolean stopped;
     private volatile Throwable failure;
+    private volatile long appliedVersion;
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config) {
         this.records = records;
         this.dispatcher = dispatcher;
-        int limit = config.get().maxInFlight();
-        this.global = new InFlightLimit(limit, limit);
+        this.global = new InFlightLimit(config.get().maxInFlight(), 0);
+        // a new global limit applies at once: growth requests more records, shrinking waits
+        config.changes().subscribe().with(v -> {
+            global.resize(v.value().maxInFlight());
+            appliedVersion = v.version();
+            pump();
+        });
     }
 
     void start(@Observes StartupEvent event) {
@@ -131,6 +137,11 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
 
     public Throwable failure() {
         return failure;
+    }
+
+    /** Version of the config snapshot whose global limit is in force. */
+    public long appliedVersion() {
+        return appliedVersion;
     }
 
     public InFlightLimit globalLimit() {

@@ -23,28 +23,37 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class Dispatcher {
-    private final CurrentConfig config;
     private final Delivery delivery;
     private final Map<String, InFlightLimit> routeLimits = new HashMap<>();
     private volatile Plan plan;
 
     Dispatcher(CurrentConfig config, Delivery delivery) {
-        this.config = config;
         this.delivery = delivery;
-        apply(config.get());
+        // the watch emits the current snapshot at once (synchronously), then every newer one
+        config.changes().subscribe().with(v -> apply(v.version(), v.value()));
     }
 
-    /** What the dispatcher runs with: a snapshot, its router and the limit of each route. */
-    private record Plan(SluiceConfig config, Router router, Map<String, InFlightLimit> limits) {
+    /** What the dispatcher runs with: a snapshot, its version, its router and the limit of each route. */
+    private record Plan(long version, SluiceConfig config, Router router, Map<String, InFlightLimit> limits) {
     }
 
-    /** Switches to a new snapshot; existing route limits are resized, never replaced. */
-    public synchronized void apply(SluiceConfig next) {
+    /**
+     * Switches to a new snapshot. Records already dispatched finish with the routes they matched;
+     * new records use the new routes. Route limits are resized in place, never replaced, so the
+     * in-flight count carries over: shrinking waits for deliveries to finish, it cancels none.
+     */
+    synchronized void apply(long version, SluiceConfig next) {
         for (Route r : next.routes()) {
-            routeLimits.computeIfAbsent(r.name(), n -> new InFlightLimit(r.maxInFlight(), next.maxInFlight()))
+            // waiters hold global permits, so the global ceiling bounds them whatever the config
+            routeLimits.computeIfAbsent(r.name(), n -> new InFlightLimit(r.maxInFlight(), SluiceConfig.MAX_IN_FLIGHT_CEILING))
                     .resize(r.maxInFlight());
         }
-        plan = new Plan(next, new Router(next), Map.copyOf(routeLimits));
+        plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimits));
+    }
+
+    /** Version of the config snapshot new records are dispatched with. */
+    public long appliedVersion() {
+        return plan.version();
     }
 
     public Uni<Void> dispatch(Message<byte[]> message, Event event) {

@@ -59,6 +59,16 @@ public final class TestSink implements AutoCloseable {
             return max.get();
         }
 
+        /** Requests held right now. */
+        public int currentConcurrency() {
+            return current.get();
+        }
+
+        /** Starts a new measurement of the largest concurrency from the current level. */
+        public void resetMaxConcurrency() {
+            max.set(current.get());
+        }
+
         public Set<String> accepted() {
             return Set.copyOf(accepted);
         }

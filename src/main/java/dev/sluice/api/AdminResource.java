@@ -1,0 +1,128 @@
+package dev.sluice.api;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.EntityTag;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.sluice.config.ConfigJson;
+import dev.sluice.config.ConfigProblem;
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.InvalidConfigException;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.Watch;
+
+/**
+ * Admin API for the live configuration.
+ * <ul>
+ * <li>GET /admin/config: the config in force, with its version (also as ETag).</li>
+ * <li>PUT /admin/config: validate, then put in force; If-Match: "version" makes it conditional
+ * (409 when stale). Bad input: 400 listing every problem with its field path; the old config stays.</li>
+ * <li>POST /admin/config/validate: the same checks, nothing changes.</li>
+ * </ul>
+ * Bodies are read as text and parsed here, so malformed JSON is a 400 like any other problem.
+ */
+@Path("/admin/config")
+@Produces(MediaType.APPLICATION_JSON)
+public class AdminResource {
+    private final CurrentConfig config;
+    private final ObjectMapper mapper;
+
+    AdminResource(CurrentConfig config, ObjectMapper mapper) {
+        this.config = config;
+        this.mapper = mapper;
+    }
+
+    @GET
+    public Response get() {
+        Watch.Versioned<SluiceConfig> current = config.versioned();
+        return Response.ok(document(current)).tag(etag(current.version())).build();
+    }
+
+    @PUT
+    @AdminAuth.Mutating
+    @Consumes(MediaType.WILDCARD)
+    public Response put(String body, @HeaderParam("If-Match") String ifMatch) {
+        SluiceConfig next;
+        try {
+            next = parse(body);
+        } catch (InvalidConfigException e) {
+            return invalid(e.problems());
+        }
+        Watch.Versioned<SluiceConfig> applied;
+        if (ifMatch == null || ifMatch.isBlank() || ifMatch.trim().equals("*")) {
+            applied = config.publish(next);
+        } else {
+            long expected;
+            try {
+                expected = Long.parseLong(ifMatch.trim().replace("W/", "").replace("\"", ""));
+            } catch (NumberFormatException e) {
+                return invalid(List.of(new ConfigProblem("If-Match", "must be a config version such as \"3\"")));
+            }
+            applied = config.publishIfVersion(expected, next);
+            if (applied == null) {
+                long current = config.versioned().version();
+                return Response.status(Response.Status.CONFLICT).tag(etag(current))
+                        .entity(Map.of("error", "stale version: If-Match " + expected + ", current is " + current,
+                                "version", current))
+                        .build();
+            }
+        }
+        return Response.ok(document(applied)).tag(etag(applied.version())).build();
+    }
+
+    @POST
+    @Path("/validate")
+    @Consumes(MediaType.WILDCARD)
+    public Response validate(String body) {
+        try {
+            parse(body);
+            return Response.ok(Map.of("valid", true)).build();
+        } catch (InvalidConfigException e) {
+            return invalid(e.problems());
+        }
+    }
+
+    private SluiceConfig parse(String body) {
+        JsonNode doc;
+        try {
+            doc = body == null || body.isBlank() ? null : mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new InvalidConfigException(List.of(new ConfigProblem("$", "malformed JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")));
+        }
+        return ConfigJson.read(doc);
+    }
+
+    private Map<String, Object> document(Watch.Versioned<SluiceConfig> v) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("version", v.version());
+        doc.put("config", ConfigJson.write(v.value(), mapper));
+        return doc;
+    }
+
+    private Response invalid(List<ConfigProblem> problems) {
+        return Response.status(Response.Status.BAD_REQUEST).entity(Map.of(
+                "error", "invalid configuration; the configuration in force (version " + config.versioned().version()
+                        + ") is unchanged",
+                "problems", problems)).build();
+    }
+
+    private static EntityTag etag(long version) {
+        return new EntityTag(String.valueOf(version));
+    }
+}

@@ -1,0 +1,222 @@
+package dev.sluice.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+
+/**
+ * The JSON form of a config snapshot, as the admin API reads and writes it. Keys are the same as
+ * the startup properties ({@code max-in-flight}, {@code routes[i].target.url}, ...); durations are
+ * strings ("200ms", "10s", "PT1M"); omitted optional keys take the same defaults.
+ *
+ * <p>Reading walks the whole document and reports every problem with its path, never just the
+ * first: unknown keys, wrong types, missing required keys, then the semantic checks of
+ * {@link SluiceConfig#validated}.
+ */
+public final class ConfigJson {
+    private static final Set<String> ROOT_KEYS = Set.of("max-in-flight", "routes");
+    private static final Set<String> ROUTE_KEYS = Set.of("name", "topics", "target", "max-in-flight", "timeout",
+            "retry", "dead-letter-topic");
+    private static final Set<String> TARGET_KEYS = Set.of("url");
+    private static final Set<String> RETRY_KEYS = Set.of("max-attempts", "initial-backoff", "max-backoff", "jitter");
+
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    private ConfigJson() {
+    }
+
+    /** Reads and validates a document; throws {@link InvalidConfigException} listing every problem. */
+    public static SluiceConfig read(JsonNode doc) {
+        return new ConfigJson().readRoot(doc);
+    }
+
+    public static ObjectNode write(SluiceConfig config, ObjectMapper mapper) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("max-in-flight", config.maxInFlight());
+        ArrayNode routes = root.putArray("routes");
+        for (Route r : config.routes()) {
+            ObjectNode n = routes.addObject();
+            n.put("name", r.name());
+            ArrayNode topics = n.putArray("topics");
+            r.topics().forEach(topics::add);
+            n.putObject("target").put("url", r.targetUrl().toString());
+            n.put("max-in-flight", r.maxInFlight());
+            n.put("timeout", format(r.timeout()));
+            ObjectNode retry = n.putObject("retry");
+            retry.put("max-attempts", r.retry().maxAttempts());
+            retry.put("initial-backoff", format(r.retry().initialBackoff()));
+            retry.put("max-backoff", format(r.retry().maxBackoff()));
+            retry.put("jitter", r.retry().jitter());
+            n.put("dead-letter-topic", r.deadLetterTopic());
+        }
+        return root;
+    }
+
+    private SluiceConfig readRoot(JsonNode doc) {
+        if (doc == null || !doc.isObject()) {
+            throw new InvalidConfigException(List.of(new ConfigProblem("$", "must be a JSON object")));
+        }
+        unknownKeys(doc, ROOT_KEYS, "");
+        int maxInFlight = integer(doc, "max-in-flight", "max-in-flight", 256);
+        List<Route> routes = new ArrayList<>();
+        JsonNode list = doc.get("routes");
+        if (list == null || list.isNull()) {
+            problems.add(new ConfigProblem("routes", "is required"));
+        } else if (!list.isArray()) {
+            problems.add(new ConfigProblem("routes", "must be an array"));
+        } else {
+            for (int i = 0; i < list.size(); i++) {
+                Route r = readRoute(list.get(i), "routes[" + i + "].");
+                if (r != null) {
+                    routes.add(r);
+                }
+            }
+        }
+        try {
+            SluiceConfig config = SluiceConfig.validated(maxInFlight, routes, SluiceConfig.PathStyle.JSON);
+            if (problems.isEmpty()) {
+                return config;
+            }
+        } catch (InvalidConfigException e) {
+            // report the semantic problems too, except for fields already reported as malformed
+            Set<String> reported = new java.util.HashSet<>();
+            problems.forEach(pr -> reported.add(pr.field()));
+            e.problems().stream().filter(pr -> !reported.contains(pr.field())).forEach(problems::add);
+        }
+        throw new InvalidConfigException(problems);
+    }
+
+    private Route readRoute(JsonNode n, String p) {
+        if (!n.isObject()) {
+            problems.add(new ConfigProblem(p.substring(0, p.length() - 1), "must be an object"));
+            return null;
+        }
+        unknownKeys(n, ROUTE_KEYS, p);
+        String name = text(n, "name", p + "name", null, true);
+        List<String> topics = new ArrayList<>();
+        JsonNode t = n.get("topics");
+        if (t == null || t.isNull()) {
+            problems.add(new ConfigProblem(p + "topics", "is required"));
+        } else if (!t.isArray()) {
+            problems.add(new ConfigProblem(p + "topics", "must be an array of topic names"));
+        } else {
+            for (int i = 0; i < t.size(); i++) {
+                if (t.get(i).isTextual()) {
+                    topics.add(t.get(i).asText());
+                } else {
+                    problems.add(new ConfigProblem(p + "topics[" + i + "]", "must be a string"));
+                }
+            }
+        }
+        URI url = null;
+        JsonNode target = n.get("target");
+        if (target == null || !target.isObject()) {
+            problems.add(new ConfigProblem(p + "target", target == null ? "is required" : "must be an object"));
+        } else {
+            unknownKeys(target, TARGET_KEYS, p + "target.");
+            String u = text(target, "url", p + "target.url", null, true);
+            url = u == null ? null : SluiceConfig.parseUrl(u);
+        }
+        int maxInFlight = integer(n, "max-in-flight", p + "max-in-flight", 64);
+        Duration timeout = duration(n, "timeout", p + "timeout", Duration.ofSeconds(10));
+        JsonNode retryNode = n.get("retry");
+        JsonNode retry = retryNode == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : retryNode;
+        if (retryNode != null && !retryNode.isObject()) {
+            problems.add(new ConfigProblem(p + "retry", "must be an object"));
+        } else if (retryNode != null) {
+            unknownKeys(retryNode, RETRY_KEYS, p + "retry.");
+        }
+        RetryPolicy policy = new RetryPolicy(
+                integer(retry, "max-attempts", p + "retry.max-attempts", 5),
+                duration(retry, "initial-backoff", p + "retry.initial-backoff", Duration.ofMillis(200)),
+                duration(retry, "max-backoff", p + "retry.max-backoff", Duration.ofSeconds(30)),
+                number(retry, "jitter", p + "retry.jitter", 0.5));
+        String dlq = text(n, "dead-letter-topic", p + "dead-letter-topic", "sluice-dead-letter", false);
+        // built even when malformed (defaults stand in), so the semantic checks still run on the rest
+        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq);
+    }
+
+    private void unknownKeys(JsonNode n, Set<String> known, String p) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
+            String key = it.next().getKey();
+            if (!known.contains(key)) {
+                problems.add(new ConfigProblem(p + key, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")"));
+            }
+        }
+    }
+
+    private String text(JsonNode n, String key, String path, String dflt, boolean required) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            if (required) {
+                problems.add(new ConfigProblem(path, "is required"));
+            }
+            return dflt;
+        }
+        if (!v.isTextual()) {
+            problems.add(new ConfigProblem(path, "must be a string"));
+            return dflt;
+        }
+        return v.asText();
+    }
+
+    private int integer(JsonNode n, String key, String path, int dflt) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            problems.add(new ConfigProblem(path, "must be an integer"));
+            return dflt;
+        }
+        return v.asInt();
+    }
+
+    private double number(JsonNode n, String key, String path, double dflt) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber()) {
+            problems.add(new ConfigProblem(path, "must be a number"));
+            return dflt;
+        }
+        return v.asDouble();
+    }
+
+    private Duration duration(JsonNode n, String key, String path, Duration dflt) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isTextual()) {
+            problems.add(new ConfigProblem(path, "must be a duration string such as \"200ms\", \"10s\" or \"PT1M\""));
+            return dflt;
+        }
+        try {
+            Duration d = DurationConverter.parseDuration(v.asText());
+            if (d == null) {
+                throw new IllegalArgumentException("empty");
+            }
+            return d;
+        } catch (RuntimeException e) {
+            problems.add(new ConfigProblem(path, "not a duration: '" + v.asText() + "' (e.g. \"200ms\", \"10s\", \"PT1M\")"));
+            return dflt;
+        }
+    }
+
+    private static String format(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+}

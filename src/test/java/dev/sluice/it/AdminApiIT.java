@@ -1,0 +1,139 @@
+package dev.sluice.it;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.sluice.testing.AdminTestResource;
+import dev.sluice.testing.Kafka;
+import dev.sluice.testing.TestSink;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+
+/** The admin API: validation at the door, authentication, optimistic concurrency, live limits. */
+@QuarkusTest
+@QuarkusTestResource(value = AdminTestResource.class, restrictToAnnotatedClass = true)
+class AdminApiIT {
+
+    private static RequestSpecification admin() {
+        return given().header("Authorization", "Bearer " + AdminTestResource.TOKEN).contentType("application/json");
+    }
+
+    private static String liveRoute(int maxInFlight) {
+        return "{\"routes\":[{\"name\":\"live\",\"topics\":[\"it.live\"],\"target\":{\"url\":\""
+                + AdminTestResource.env().sink().url("/slow") + "\"},\"max-in-flight\":" + maxInFlight + "}]}";
+    }
+
+    private static long version() {
+        return given().get("/admin/config").then().statusCode(200).extract().jsonPath().getLong("version");
+    }
+
+    static Stream<Arguments> badConfigs() {
+        String ok = "\"name\":\"r\",\"topics\":[\"it.live\"],\"target\":{\"url\":\"http://localhost:1/x\"}";
+        return Stream.of(
+                Arguments.of("malformed JSON", "{\"routes\":[", "$"),
+                Arguments.of("not an object", "[1,2]", "$"),
+                Arguments.of("unknown root key", "{\"routes\":[{" + ok + "}],\"colour\":1}", "colour"),
+                Arguments.of("unknown route key", "{\"routes\":[{" + ok + ",\"timeot\":\"1s\"}]}", "routes[0].timeot"),
+                Arguments.of("missing routes", "{}", "routes"),
+                Arguments.of("no routes", "{\"routes\":[]}", "routes"),
+                Arguments.of("missing target", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a\"]}]}", "routes[0].target"),
+                Arguments.of("missing url", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a\"],\"target\":{}}]}", "routes[0].target.url"),
+                Arguments.of("ftp url", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a\"],\"target\":{\"url\":\"ftp://h/x\"}}]}", "routes[0].target.url"),
+                Arguments.of("relative url", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a\"],\"target\":{\"url\":\"/x\"}}]}", "routes[0].target.url"),
+                Arguments.of("zero limit", "{\"routes\":[{" + ok + ",\"max-in-flight\":0}]}", "routes[0].max-in-flight"),
+                Arguments.of("negative global limit", "{\"max-in-flight\":-1,\"routes\":[{" + ok + "}]}", "max-in-flight"),
+                Arguments.of("limit not a number", "{\"routes\":[{" + ok + ",\"max-in-flight\":\"lots\"}]}", "routes[0].max-in-flight"),
+                Arguments.of("timeout too long", "{\"routes\":[{" + ok + ",\"timeout\":\"2h\"}]}", "routes[0].timeout"),
+                Arguments.of("timeout unreadable", "{\"routes\":[{" + ok + ",\"timeout\":\"soon\"}]}", "routes[0].timeout"),
+                Arguments.of("zero attempts", "{\"routes\":[{" + ok + ",\"retry\":{\"max-attempts\":0}}]}", "routes[0].retry.max-attempts"),
+                Arguments.of("jitter above 1", "{\"routes\":[{" + ok + ",\"retry\":{\"jitter\":1.5}}]}", "routes[0].retry.jitter"),
+                Arguments.of("duplicate names", "{\"routes\":[{" + ok + "},{" + ok + "}]}", "routes[1].name"),
+                Arguments.of("bad topic name", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a b\"],\"target\":{\"url\":\"http://h/x\"}}]}", "routes[0].topics[0]"),
+                Arguments.of("dead letters loop", "{\"routes\":[{" + ok + ",\"dead-letter-topic\":\"it.live\"}]}", "routes[0].dead-letter-topic"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badConfigs")
+    void malformedConfigIsRefusedWithItsFieldPathAndTheOldConfigStays(String name, String body, String field) {
+        long before = version();
+        admin().body(body).put("/admin/config").then().statusCode(400)
+                .body("problems.field", hasItem(field));
+        given().contentType("application/json").body(body).post("/admin/config/validate").then().statusCode(400)
+                .body("problems.field", hasItem(field));
+        assertEquals(before, version(), "config version unchanged");
+    }
+
+    @Test
+    void everyMutatingCallNeedsTheToken() {
+        String body = liveRoute(4);
+        given().contentType("application/json").body(body).put("/admin/config").then().statusCode(401);
+        given().header("Authorization", "Bearer nope").contentType("application/json").body(body)
+                .put("/admin/config").then().statusCode(403);
+        given().header("Authorization", "Basic dGVzdA==").contentType("application/json").body(body)
+                .put("/admin/config").then().statusCode(401);
+        admin().body(body).put("/admin/config").then().statusCode(200);
+        // reads and health stay open
+        given().get("/admin/config").then().statusCode(200);
+        given().get("/admin/status").then().statusCode(200);
+        given().get("/q/health/live").then().statusCode(200);
+    }
+
+    @Test
+    void ifMatchGivesOptimisticConcurrency() {
+        long v = version();
+        given().get("/admin/config").then().header("ETag", "\"" + v + "\"");
+        admin().header("If-Match", "\"" + v + "\"").body(liveRoute(4)).put("/admin/config").then().statusCode(200)
+                .body("version", equalTo((int) v + 1));
+        admin().header("If-Match", "\"" + v + "\"").body(liveRoute(4)).put("/admin/config").then().statusCode(409);
+        assertEquals(v + 1, version());
+    }
+
+    /**
+     * Guarantee 4: a route's limit changes during a run against a 50 ms sink; the measured
+     * concurrency follows within a second each time, and every event arrives exactly once.
+     */
+    @Test
+    void routeLimitFollowsLiveChangesWithoutLossOrDuplicates() {
+        TestSink sink = AdminTestResource.env().sink();
+        TestSink.PathStats slow = sink.stats("/slow");
+        admin().body(liveRoute(4)).put("/admin/config").then().statusCode(200);
+        List<String> ids = IntStream.range(0, 3000).mapToObj(i -> "live-" + i).toList();
+        try (Kafka kafka = new Kafka(AdminTestResource.env().bootstrap())) {
+            kafka.sendAll("it.live", ids);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> slow.currentConcurrency() == 4);
+
+        admin().body(liveRoute(16)).put("/admin/config").then().statusCode(200);
+        slow.resetMaxConcurrency();
+        await().atMost(Duration.ofSeconds(1)).until(() -> slow.maxConcurrency() == 16);
+
+        admin().body(liveRoute(2)).put("/admin/config").then().statusCode(200);
+        // in-flight requests finish (50 ms); none is cancelled; then at most 2 at once
+        await().atMost(Duration.ofSeconds(1)).until(() -> slow.currentConcurrency() <= 2);
+        slow.resetMaxConcurrency();
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(() -> slow.maxConcurrency() <= 2);
+
+        admin().body(liveRoute(32)).put("/admin/config").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink.missing("/slow", ids).isEmpty());
+        long deliveries = slow.acceptedLog().stream().filter(id -> id.startsWith("live-")).count();
+        assertEquals(ids.size(), deliveries, "every event exactly once");
+        given().get("/admin/status").then().body("routes[0].limit", equalTo(32))
+                .body("appliedVersions.dispatcher", equalTo((int) version()));
+        assertTrue(slow.maxConcurrency() <= 32);
+    }
+}
