@@ -64,6 +64,7 @@ class AdminApiIT {
                 Arguments.of("jitter above 1", "{\"routes\":[{" + ok + ",\"retry\":{\"jitter\":1.5}}]}", "routes[0].retry.jitter"),
                 Arguments.of("duplicate names", "{\"routes\":[{" + ok + "},{" + ok + "}]}", "routes[1].name"),
                 Arguments.of("bad topic name", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a b\"],\"target\":{\"url\":\"http://h/x\"}}]}", "routes[0].topics[0]"),
+                Arguments.of("topic not consumed", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"elsewhere\"],\"target\":{\"url\":\"http://h/x\"}}]}", "routes[0].topics[0]"),
                 Arguments.of("dead letters loop", "{\"routes\":[{" + ok + ",\"dead-letter-topic\":\"it.live\"}]}", "routes[0].dead-letter-topic"));
     }
 
