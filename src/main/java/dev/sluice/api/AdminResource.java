@@ -24,17 +24,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sluice.config.ConfigJson;
 import dev.sluice.config.ConfigProblem;
+import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.InvalidConfigException;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Watch;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Admin API for the live configuration.
  * <ul>
  * <li>GET /admin/config: the config in force, with its version (also as ETag).</li>
- * <li>PUT /admin/config: validate, then put in force; If-Match: "version" makes it conditional
- * (409 when stale). Bad input: 400 listing every problem with its field path; the old config stays.</li>
+ * <li>PUT /admin/config: validate, write to the config topic (every replica follows it), answer
+ * once applied here; If-Match: "version" makes it conditional (409 when stale). Bad input: 400 listing every problem with its field path; the old config stays.</li>
  * <li>POST /admin/config/validate: the same checks, nothing changes.</li>
  * </ul>
  * Bodies are read as text and parsed here, so malformed JSON is a 400 like any other problem.
@@ -43,12 +45,14 @@ import dev.sluice.config.Watch;
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
     private final CurrentConfig config;
+    private final ConfigTopic topic;
     private final ObjectMapper mapper;
     private final Set<String> consumedTopics;
 
-    AdminResource(CurrentConfig config, ObjectMapper mapper,
+    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper,
             @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> consumedTopics) {
         this.config = config;
+        this.topic = topic;
         this.mapper = mapper;
         this.consumedTopics = Set.copyOf(consumedTopics);
     }
@@ -62,33 +66,35 @@ public class AdminResource {
     @PUT
     @AdminAuth.Mutating
     @Consumes(MediaType.WILDCARD)
-    public Response put(String body, @HeaderParam("If-Match") String ifMatch) {
+    public Uni<Response> put(String body, @HeaderParam("If-Match") String ifMatch) {
         SluiceConfig next;
         try {
             next = parse(body);
         } catch (InvalidConfigException e) {
-            return invalid(e.problems());
+            return Uni.createFrom().item(invalid(e.problems()));
         }
-        Watch.Versioned<SluiceConfig> applied;
-        if (ifMatch == null || ifMatch.isBlank() || ifMatch.trim().equals("*")) {
-            applied = config.publish(next);
-        } else {
+        if (ifMatch != null && !ifMatch.isBlank() && !ifMatch.trim().equals("*")) {
             long expected;
             try {
                 expected = Long.parseLong(ifMatch.trim().replace("W/", "").replace("\"", ""));
             } catch (NumberFormatException e) {
-                return invalid(List.of(new ConfigProblem("If-Match", "must be a config version such as \"3\"")));
+                return Uni.createFrom().item(invalid(List.of(new ConfigProblem("If-Match", "must be a config version such as \"3\""))));
             }
-            applied = config.publishIfVersion(expected, next);
-            if (applied == null) {
-                long current = config.versioned().version();
-                return Response.status(Response.Status.CONFLICT).tag(etag(current))
+            // checked against this replica's view: two PUTs racing on two replicas within the
+            // propagation time both pass, and the later write wins
+            long current = config.versioned().version();
+            if (expected != current) {
+                return Uni.createFrom().item(Response.status(Response.Status.CONFLICT).tag(etag(current))
                         .entity(Map.of("error", "stale version: If-Match " + expected + ", current is " + current,
                                 "version", current))
-                        .build();
+                        .build());
             }
         }
-        return Response.ok(document(applied)).tag(etag(applied.version())).build();
+        return topic.write(next)
+                .map(version -> Response.ok(document(config.versioned())).tag(etag(config.versioned().version())).build())
+                .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)
+                        .entity(Map.of("error", "config not stored in the config topic, nothing changed: " + t.getMessage()))
+                        .build());
     }
 
     @POST

@@ -20,8 +20,9 @@ public class CurrentConfig {
 
     CurrentConfig(SluiceSettings settings) {
         SluiceConfig seed = SluiceConfig.fromSettings(settings);
-        this.watch = new Watch<>(seed);
-        log(1, seed);
+        // version 0: the seed from properties; versions from the config topic start at 1
+        this.watch = new Watch<>(seed, 0);
+        log(0, seed);
     }
 
     /** The snapshot in force; never null. */
@@ -38,16 +39,12 @@ public class CurrentConfig {
         return watch.subscribe();
     }
 
-    /** Puts an already validated snapshot in force; returns its version. */
-    public Watch.Versioned<SluiceConfig> publish(SluiceConfig next) {
-        Watch.Versioned<SluiceConfig> v = watch.publish(next);
-        log(v.version(), next);
-        return v;
-    }
-
-    /** As {@link #publish}, only if the version in force is {@code expectedVersion}; null otherwise. */
-    public Watch.Versioned<SluiceConfig> publishIfVersion(long expectedVersion, SluiceConfig next) {
-        Watch.Versioned<SluiceConfig> v = watch.publishIfVersion(expectedVersion, next);
+    /**
+     * Puts an already validated snapshot in force with the version it has in the config topic;
+     * an older or equal version is ignored (returns null).
+     */
+    public Watch.Versioned<SluiceConfig> apply(long version, SluiceConfig next) {
+        Watch.Versioned<SluiceConfig> v = watch.publishVersion(version, next);
         if (v != null) {
             log(v.version(), next);
         }

@@ -96,6 +96,13 @@ public interface SluiceSettings {
     @WithDefault("20s")
     Duration drainTimeout();
 
+    /**
+     * Compacted topic (one partition, one key) that carries the live config to every replica.
+     * Created on startup when missing.
+     */
+    @WithDefault("sluice-config")
+    String configTopic();
+
     /** Consumer group of the intake. */
     @WithDefault("sluice")
     String groupId();

@@ -22,7 +22,7 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
  */
 public final class Watch<T> {
 
-    /** A value and the version it was published with (the seed is version 1). */
+    /** A value and the version it was published with. */
     public record Versioned<T>(long version, T value) {
     }
 
@@ -30,8 +30,32 @@ public final class Watch<T> {
     private Versioned<T> current;
     private boolean closed;
 
+    /** A watch whose initial value has version 1. */
     public Watch(T initial) {
-        this.current = new Versioned<>(1, initial);
+        this(initial, 1);
+    }
+
+    public Watch(T initial, long initialVersion) {
+        this.current = new Versioned<>(initialVersion, initial);
+    }
+
+    /**
+     * Publishes a value with a version chosen by the caller (e.g. a Kafka offset); ignored, and
+     * null returned, unless it is newer than the current version.
+     */
+    public Versioned<T> publishVersion(long version, T value) {
+        Versioned<T> next;
+        List<Reader<T>> targets;
+        synchronized (this) {
+            if (closed || version <= current.version()) {
+                return null;
+            }
+            next = new Versioned<>(version, value);
+            current = next;
+            targets = new ArrayList<>(readers);
+        }
+        targets.forEach(r -> r.offer(next));
+        return next;
     }
 
     public synchronized Versioned<T> current() {
@@ -118,7 +142,8 @@ public final class Watch<T> {
 
     private static final class Reader<T> {
         private final MultiEmitter<? super Versioned<T>> emitter;
-        private long lastVersion;
+        // below any version, the initial one included (which may be 0 or negative)
+        private long lastVersion = Long.MIN_VALUE;
 
         Reader(MultiEmitter<? super Versioned<T>> emitter) {
             this.emitter = emitter;

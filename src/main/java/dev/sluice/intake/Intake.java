@@ -13,6 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
@@ -31,6 +32,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
 
     private final Multi<Message<byte[]>> records;
     private final Dispatcher dispatcher;
+    private final ConfigTopic configTopic;
     private final InFlightLimit global;
     /** Serialises calls to request(): Reactive Streams requires it, permits free up on any thread. */
     private final AtomicInteger pumpWip = new AtomicInteger();
@@ -41,8 +43,10 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile Throwable failure;
     private volatile long appliedVersion;
 
-    Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config) {
+    Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
+            ConfigTopic configTopic) {
         this.records = records;
+        this.configTopic = configTopic;
         this.dispatcher = dispatcher;
         this.global = new InFlightLimit(config.get().maxInFlight(), 0);
         // a new global limit applies at once: growth requests more records, shrinking waits
@@ -54,7 +58,8 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     }
 
     void start(@Observes StartupEvent event) {
-        records.subscribe().withSubscriber(this);
+        // no record before the config is known: the topic may hold a newer one than the seed
+        configTopic.loaded().thenRun(() -> records.subscribe().withSubscriber(this));
     }
 
     @Override

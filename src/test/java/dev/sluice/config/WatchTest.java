@@ -31,6 +31,17 @@ class WatchTest {
     }
 
     @Test
+    void theInitialValueIsEmittedWhateverItsVersion() {
+        Watch<String> watch = new Watch<>("seed", 0);
+        AssertSubscriber<Watch.Versioned<String>> s = watch.subscribe().subscribe().withSubscriber(AssertSubscriber.create(5));
+        assertEquals(List.of("seed"), values(s));
+        assertNull(watch.publishVersion(0, "same version"), "not newer: ignored");
+        assertEquals(7, watch.publishVersion(7, "from offset 6").version());
+        assertNull(watch.publishVersion(5, "older"), "older: ignored");
+        assertEquals(List.of("seed", "from offset 6"), values(s));
+    }
+
+    @Test
     void aSubscriberWithDemandSeesEveryNewerValueInOrder() {
         Watch<String> watch = new Watch<>("a");
         AssertSubscriber<Watch.Versioned<String>> s = watch.subscribe().subscribe().withSubscriber(AssertSubscriber.create(10));
