@@ -20,7 +20,8 @@ import io.vertx.core.http.HttpServerRequest;
  * A real HTTP server standing in for downstream services. Each path has a behaviour (status,
  * delay, headers, as a function of the event id and the attempt number for that id) and keeps
  * measurements: requests per id, ids accepted with 2xx, the headers last seen per id, and the
- * largest number of requests it held at the same time. The request body is the event id.
+ * largest number of requests it held at the same time, and when each accepted request arrived.
+ * The request body is the event id.
  */
 public final class TestSink implements AutoCloseable {
 
@@ -46,6 +47,14 @@ public final class TestSink implements AutoCloseable {
         }
     }
 
+    /**
+     * An accepted request: the {@link System#nanoTime()} at which it had fully arrived (before any
+     * reply delay) and at which its answer went out. Only comparable with nanoTime readings taken
+     * in this JVM.
+     */
+    public record Arrival(String id, long nanoTime, long answeredNanoTime) {
+    }
+
     /** Measurements of one path. */
     public static final class PathStats {
         final AtomicInteger current = new AtomicInteger();
@@ -53,6 +62,9 @@ public final class TestSink implements AutoCloseable {
         final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
         final Set<String> accepted = ConcurrentHashMap.newKeySet();
         final ConcurrentLinkedQueue<String> acceptedLog = new ConcurrentLinkedQueue<>();
+        /** acceptedLog's size, which the queue itself can only count by walking it. */
+        final AtomicInteger acceptedTotal = new AtomicInteger();
+        final ConcurrentLinkedQueue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
         final Map<String, MultiMap> headers = new ConcurrentHashMap<>();
 
         public int maxConcurrency() {
@@ -78,9 +90,14 @@ public final class TestSink implements AutoCloseable {
             return List.copyOf(acceptedLog);
         }
 
-        /** 2xx answers in all, duplicates included. */
+        /** Every 2xx answer in order of answering, duplicates included, with its arrival time. */
+        public List<Arrival> arrivals() {
+            return List.copyOf(arrivals);
+        }
+
+        /** 2xx answers in all, duplicates included. Cheap enough to poll. */
         public int acceptedCount() {
-            return acceptedLog.size();
+            return acceptedTotal.get();
         }
 
         public int attempts(String id) {
@@ -156,6 +173,7 @@ public final class TestSink implements AutoCloseable {
                 totalCurrent.decrementAndGet();
                 return;
             }
+            long arrived = System.nanoTime();
             String id = ar.result().toString(StandardCharsets.UTF_8);
             int attempt = s.attempts.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             s.headers.put(id, MultiMap.caseInsensitiveMultiMap().addAll(request.headers()));
@@ -165,6 +183,8 @@ public final class TestSink implements AutoCloseable {
                 if (reply.status() >= 200 && reply.status() < 300) {
                     s.accepted.add(id);
                     s.acceptedLog.add(id);
+                    s.arrivals.add(new Arrival(id, arrived, System.nanoTime()));
+                    s.acceptedTotal.incrementAndGet();
                 }
                 // the request counts as in flight until its answer is written
                 s.current.decrementAndGet();
