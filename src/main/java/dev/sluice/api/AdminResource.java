@@ -3,7 +3,6 @@ package dev.sluice.api;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -15,8 +14,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,14 +44,11 @@ public class AdminResource {
     private final CurrentConfig config;
     private final ConfigTopic topic;
     private final ObjectMapper mapper;
-    private final Set<String> consumedTopics;
 
-    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper,
-            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> consumedTopics) {
+    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper) {
         this.config = config;
         this.topic = topic;
         this.mapper = mapper;
-        this.consumedTopics = Set.copyOf(consumedTopics);
     }
 
     @GET
@@ -117,24 +111,7 @@ public class AdminResource {
             throw new InvalidConfigException(List.of(new ConfigProblem("$", "malformed JSON: " + e.getOriginalMessage()
                     + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")));
         }
-        SluiceConfig next = ConfigJson.read(doc);
-        // the consumer's subscription is fixed at startup for now: a route on another topic would
-        // never see an event, so it is refused rather than accepted and silently idle
-        List<ConfigProblem> problems = new java.util.ArrayList<>();
-        for (int i = 0; i < next.routes().size(); i++) {
-            List<String> topics = next.routes().get(i).topics();
-            for (int t = 0; t < topics.size(); t++) {
-                if (!consumedTopics.contains(topics.get(t))) {
-                    problems.add(new ConfigProblem("routes[" + i + "].topics[" + t + "]", "'" + topics.get(t)
-                            + "' is not consumed by this instance (consumed: " + new java.util.TreeSet<>(consumedTopics)
-                            + "); adding topics at run time is not supported yet: add a route for it at startup"));
-                }
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigException(problems);
-        }
-        return next;
+        return ConfigJson.read(doc);
     }
 
     private Map<String, Object> document(Watch.Versioned<SluiceConfig> v) {

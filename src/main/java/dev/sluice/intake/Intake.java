@@ -1,7 +1,9 @@
 package dev.sluice.intake;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -33,6 +36,8 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private final Multi<Message<byte[]>> records;
     private final Dispatcher dispatcher;
     private final ConfigTopic configTopic;
+    private final TopicSubscription topics;
+    private final Set<String> startupTopics;
     private final InFlightLimit global;
     /** Serialises calls to request(): Reactive Streams requires it, permits free up on any thread. */
     private final AtomicInteger pumpWip = new AtomicInteger();
@@ -44,9 +49,12 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile long appliedVersion;
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
-            ConfigTopic configTopic) {
+            ConfigTopic configTopic, TopicSubscription topics,
+            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics) {
         this.records = records;
         this.configTopic = configTopic;
+        this.topics = topics;
+        this.startupTopics = Set.copyOf(startupTopics);
         this.dispatcher = dispatcher;
         this.global = new InFlightLimit(config.get().maxInFlight(), 0);
         // a new global limit applies at once: growth requests more records, shrinking waits
@@ -65,6 +73,8 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     @Override
     public void onSubscribe(Flow.Subscription s) {
         this.subscription = s;
+        // the connector has subscribed to the startup topics by now; follow the config from here
+        topics.start(startupTopics);
         LOG.infof("intake running, at most %d records in flight", global.limit());
         pump();
     }

@@ -7,6 +7,7 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
@@ -23,6 +24,7 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class Dispatcher {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     private final Delivery delivery;
     private final Map<String, InFlightLimit> routeLimits = new HashMap<>();
     private volatile Plan plan;
@@ -60,7 +62,12 @@ public class Dispatcher {
         Plan current = plan;
         List<Route> routes = current.router().match(event);
         if (routes.isEmpty()) {
-            return Uni.createFrom().completionStage(message::ack);
+            // No route uses this topic any more: the consumer is letting it go (TopicSubscription).
+            // Acking would commit it as done; left unacked, it is not committed, and after the
+            // revocation it is read again if a route for the topic comes back. Nothing is lost.
+            LOG.debugf("topic=%s partition=%d offset=%d: no route uses this topic now; left unacked",
+                    event.topic(), event.partition(), event.offset());
+            return Uni.createFrom().voidItem();
         }
         List<Uni<Delivery.Result>> deliveries = routes.stream()
                 .map(r -> delivery.deliver(r, event, current.limits().get(r.name())))
