@@ -15,6 +15,10 @@ import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,6 +56,7 @@ public class AdminResource {
     }
 
     @GET
+    @Operation(summary = "The config in force, with its version (also as ETag)")
     public Response get() {
         Watch.Versioned<SluiceConfig> current = config.versioned();
         return Response.ok(document(current)).tag(etag(current.version())).build();
@@ -59,6 +64,16 @@ public class AdminResource {
 
     @PUT
     @AdminAuth.Mutating
+    @SecurityRequirement(name = AdminApiDefinition.BEARER)
+    @Operation(summary = "Replace the live config", description = "Validates, writes to the config topic, answers once "
+            + "applied on this replica. If-Match: \"<version>\" makes it conditional. 400 lists every problem with its "
+            + "field path; the config in force stays.")
+    @APIResponse(responseCode = "200", description = "applied; body: version and config")
+    @APIResponse(responseCode = "400", description = "invalid; body: problems[{field, message}]")
+    @APIResponse(responseCode = "401", description = "no bearer token")
+    @APIResponse(responseCode = "403", description = "wrong bearer token")
+    @APIResponse(responseCode = "409", description = "If-Match names a stale version")
+    @APIResponse(responseCode = "503", description = "no admin token configured, or the config topic is unreachable")
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> put(String body, @HeaderParam("If-Match") String ifMatch) {
         SluiceConfig next;
@@ -93,6 +108,7 @@ public class AdminResource {
 
     @POST
     @Path("/validate")
+    @Operation(summary = "Validate a config without applying it: 200 {valid:true} or 400 with problems")
     @Consumes(MediaType.WILDCARD)
     public Response validate(String body) {
         try {

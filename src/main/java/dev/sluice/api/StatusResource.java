@@ -9,6 +9,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
 import dev.sluice.deliver.DeliveryStats;
@@ -36,6 +38,7 @@ public class StatusResource {
     }
 
     @GET
+    @Operation(summary = "Per route: in flight, limit, delivered/retried/dead-lettered/failed; config version of each stage")
     public Map<String, Object> status() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("configVersion", config.versioned().version());

@@ -98,6 +98,14 @@ class AdminApiIT {
     }
 
     @Test
+    void theApiIsDescribedByAnOpenApiDocument() {
+        given().accept("application/json").get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths.keySet()", org.hamcrest.Matchers.hasItems("/admin/config", "/admin/config/validate", "/admin/status"))
+                .body("paths.'/admin/config'.put.security[0].keySet()", hasItem("admin-token"))
+                .body("components.securitySchemes.'admin-token'.scheme", equalTo("bearer"));
+    }
+
+    @Test
     void ifMatchGivesOptimisticConcurrency() {
         long v = version();
         given().get("/admin/config").then().header("ETag", "\"" + v + "\"");
