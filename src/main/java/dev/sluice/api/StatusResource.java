@@ -1,14 +1,17 @@
 package dev.sluice.api;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import dev.sluice.config.CurrentConfig;
@@ -18,6 +21,9 @@ import dev.sluice.intake.Intake;
 import dev.sluice.lifecycle.Drain;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 
 /** GET /admin/status: per route in flight, limit and outcome counts; the config version each stage runs with. */
 @Path("/admin/status")
@@ -28,8 +34,11 @@ public class StatusResource {
     private final Dispatcher dispatcher;
     private final DeliveryStats stats;
     private final Drain drain;
+    private final KafkaClientService clients;
 
-    StatusResource(CurrentConfig config, Intake intake, Dispatcher dispatcher, DeliveryStats stats, Drain drain) {
+    StatusResource(CurrentConfig config, Intake intake, Dispatcher dispatcher, DeliveryStats stats, Drain drain,
+            KafkaClientService clients) {
+        this.clients = clients;
         this.config = config;
         this.intake = intake;
         this.dispatcher = dispatcher;
@@ -38,8 +47,29 @@ public class StatusResource {
     }
 
     @GET
-    @Operation(summary = "Per route: in flight, limit, delivered/retried/dead-lettered/failed; config version of each stage")
-    public Map<String, Object> status() {
+    @Operation(summary = "Per route: in flight, limit, delivered/retried/dead-lettered/failed, paused partitions; "
+            + "config version of each stage")
+    public Uni<Map<String, Object>> status() {
+        // the consumer answers on its polling thread; a status page must not hang on it
+        return pausedPartitions()
+                .ifNoItem().after(Duration.ofSeconds(2)).recoverWithItem(Set.of())
+                .onFailure().recoverWithItem(Set.of())
+                .map(this::status);
+    }
+
+    private Uni<Set<TopicPartition>> pausedPartitions() {
+        if (!intake.running()) {
+            return Uni.createFrom().item(Set.of());
+        }
+        try {
+            KafkaConsumer<Object, Object> consumer = clients.getConsumer("sluice-in");
+            return consumer == null ? Uni.createFrom().item(Set.of()) : consumer.paused();
+        } catch (RuntimeException e) {
+            return Uni.createFrom().item(Set.of());
+        }
+    }
+
+    private Map<String, Object> status(Set<TopicPartition> paused) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("configVersion", config.versioned().version());
         out.put("appliedVersions", Map.of("intake", intake.appliedVersion(), "dispatcher", dispatcher.appliedVersion()));
@@ -47,12 +77,12 @@ public class StatusResource {
         out.put("draining", drain.draining());
         out.put("inFlight", intake.inFlight());
         out.put("maxInFlight", intake.globalLimit().limit());
-        List<Map<String, Object>> routes = config.get().routes().stream().map(this::route).toList();
+        List<Map<String, Object>> routes = config.get().routes().stream().map(r -> route(r, paused)).toList();
         out.put("routes", routes);
         return out;
     }
 
-    private Map<String, Object> route(Route r) {
+    private Map<String, Object> route(Route r, Set<TopicPartition> paused) {
         Map<String, Object> m = new LinkedHashMap<>();
         InFlightLimit limit = dispatcher.limitOf(r.name());
         DeliveryStats.RouteCounters c = stats.of(r.name());
@@ -64,8 +94,11 @@ public class StatusResource {
         m.put("retried", c.retried.sum());
         m.put("deadLettered", c.deadLettered.sum());
         m.put("failed", c.failed.sum());
-        // pausing a single route comes with the per-route scheduler; the consumer pauses as a whole today
-        m.put("paused", false);
+        // the consumer pauses partitions while the pipeline is full (backpressure)
+        List<String> pausedHere = paused.stream().filter(tp -> r.topics().contains(tp.topic()))
+                .map(TopicPartition::toString).sorted().toList();
+        m.put("paused", !pausedHere.isEmpty());
+        m.put("pausedPartitions", pausedHere);
         return m;
     }
 }
