@@ -47,6 +47,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** As {@link #start(Path)}, with broker properties added or overridden. */
     public static EmbeddedKafkaBroker start(Path dataDir, Map<String, String> overrides) {
+        return start(dataDir, freePort(), overrides);
+    }
+
+    /** As {@link #start(Path, Map)}, listening for clients on a given port. */
+    public static EmbeddedKafkaBroker start(Path dataDir, int brokerPort, Map<String, String> overrides) {
         // Kafka halts the JVM on fatal errors; in a test or dev JVM an exception is the better fate
         Exit.setExitProcedure((code, msg) -> {
             throw new IllegalStateException("embedded Kafka wanted to exit(" + code + "): " + msg);
@@ -55,7 +60,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("embedded Kafka wanted to halt(" + code + "): " + msg);
         });
         long started = System.nanoTime();
-        int brokerPort = freePort();
         int controllerPort = freePort();
         Path logDir = dataDir.resolve("data");
         wipe(dataDir);
@@ -123,7 +127,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         LOG.infof("embedded Kafka broker on %s stopped", bootstrapServers);
     }
 
-    private static int freePort() {
+    /** A port nobody listens on right now. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

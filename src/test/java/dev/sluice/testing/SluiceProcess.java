@@ -63,6 +63,15 @@ public final class SluiceProcess implements AutoCloseable {
 
     /** Waits until the app listens and /q/health/ready says UP. */
     public SluiceProcess awaitReady(Duration timeout) {
+        return awaitHttp(timeout, true);
+    }
+
+    /** Waits until the app listens for HTTP, ready or not. */
+    public SluiceProcess awaitListening(Duration timeout) {
+        return awaitHttp(timeout, false);
+    }
+
+    private SluiceProcess awaitHttp(Duration timeout, boolean ready) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -74,12 +83,13 @@ public final class SluiceProcess implements AutoCloseable {
                     port = Integer.parseInt(m.group(1));
                 }
             }
-            if (port > 0 && get("/q/health/ready") == 200) {
+            if (port > 0 && (ready ? get("/q/health/ready") == 200 : get("/q/health/live") > 0)) {
                 return this;
             }
             pause(100);
         }
-        throw new IllegalStateException("sluice not ready within " + timeout + "; log " + log + ":\n" + tail());
+        throw new IllegalStateException("sluice not " + (ready ? "ready" : "listening") + " within " + timeout + "; log "
+                + log + ":\n" + tail());
     }
 
     /** HTTP status of a GET on the app, or -1 when it does not answer. */
