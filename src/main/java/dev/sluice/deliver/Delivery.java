@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.Route;
 import dev.sluice.intake.Event;
+import dev.sluice.lifecycle.Stopping;
 import dev.sluice.schedule.InFlightLimit;
 import io.smallrye.mutiny.Uni;
 
@@ -28,6 +29,8 @@ import io.smallrye.mutiny.Uni;
  *                                                            +-- failed --> failure (source record is not acked)
  * </pre>
  *
+ * When the drain has begun, a first attempt that gets its permit is not started (ABANDONED: the
+ * record stays unacked); retries already under way go on until the drain deadline.
  * A route permit is held only while a request is on the wire: an event waiting for its backoff
  * takes no delivery slot.
  */
@@ -37,14 +40,18 @@ public class Delivery {
 
     public enum Result {
         DELIVERED,
-        DEAD_LETTERED
+        DEAD_LETTERED,
+        /** Not started because the service is stopping: leave the record unacked for the next owner. */
+        ABANDONED
     }
 
     private final HttpTarget http;
     private final DeadLetterWriter deadLetters;
     private final DeliveryStats stats;
+    private final Stopping stopping;
 
-    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats) {
+    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping) {
+        this.stopping = stopping;
         this.http = http;
         this.deadLetters = deadLetters;
         this.stats = stats;
@@ -57,8 +64,16 @@ public class Delivery {
 
     private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt) {
         return limit.acquire()
-                .chain(permit -> http.send(route, event).eventually(permit::release))
+                .chain(permit -> {
+                    if (attempt == 1 && stopping.isStopping()) {
+                        // waited for a slot until the drain began: never started, so let it go
+                        permit.release();
+                        return Uni.createFrom().item(AttemptOutcome.abandoned());
+                    }
+                    return http.send(route, event).eventually(permit::release);
+                })
                 .chain(outcome -> switch (outcome.kind()) {
+                    case ABANDONED -> Uni.createFrom().item(Result.ABANDONED);
                     case SUCCESS -> onSuccess(route);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
                             ? onRetriable(route, event, limit, attempt, outcome)

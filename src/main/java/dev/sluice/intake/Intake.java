@@ -83,6 +83,12 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     public void onNext(Message<byte[]> message) {
         // every record arrives against one earlier request(1), each backed by a reserved permit
         InFlightLimit.Permit permit = reserved.poll();
+        if (stopped) {
+            // requested before the drain began: not started, so not acked; the next owner of the
+            // partition gets it. Starting it now would only lengthen the drain.
+            permit.release();
+            return;
+        }
         Event event = toEvent(message);
         dispatcher.dispatch(message, event)
                 .subscribe().with(done -> onRecordDone(permit), failure -> onRecordDone(permit));
