@@ -63,11 +63,13 @@ public class Delivery {
     }
 
     private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt) {
-        return limit.acquire()
+        return slot(limit, attempt)
                 .chain(permit -> {
-                    if (attempt == 1 && stopping.isStopping()) {
-                        // waited for a slot until the drain began: never started, so let it go
-                        permit.release();
+                    if (permit == null || (attempt == 1 && stopping.isStopping())) {
+                        // the drain began before this record's first request: never started, let it go
+                        if (permit != null) {
+                            permit.release();
+                        }
                         return Uni.createFrom().item(AttemptOutcome.abandoned());
                     }
                     return http.send(route, event).eventually(permit::release);
@@ -80,6 +82,18 @@ public class Delivery {
                             : onGiveUp(route, event, outcome, attempt);
                     case TERMINAL -> onGiveUp(route, event, outcome, attempt);
                 });
+    }
+
+    /**
+     * A route permit; for a first attempt, null if the drain begins first (the wait for the permit
+     * is cancelled, which takes the waiter out of the queue). Retries keep waiting: they are
+     * deliveries under way, and the drain lets them finish until its deadline.
+     */
+    private Uni<InFlightLimit.Permit> slot(InFlightLimit limit, int attempt) {
+        if (attempt > 1) {
+            return limit.acquire();
+        }
+        return Uni.combine().any().of(limit.acquire(), stopping.began().replaceWith((InFlightLimit.Permit) null));
     }
 
     private Uni<Result> onSuccess(Route route) {

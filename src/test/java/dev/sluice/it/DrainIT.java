@@ -32,9 +32,11 @@ class DrainIT {
     @BeforeAll
     static void start() {
         env = TestEnvironment.start(Map.of());
-        env.sink().on("/slow", (id, attempt) -> TestSink.Reply.ok(SINK_MS));
+        env.sink().on("/slow", (id, attempt) -> TestSink.Reply.ok(SINK_MS))
+                .on("/slower", (id, attempt) -> TestSink.Reply.ok(3000));
         try (Kafka kafka = new Kafka(env.bootstrap())) {
             kafka.createTopic("drain.orders", 4);
+            kafka.createTopic("drain.late", 2);
         }
     }
 
@@ -93,5 +95,43 @@ class DrainIT {
         int duplicates = slow.acceptedCount() - ids.size();
         System.out.printf("sigtermDrainsInFlightWorkAndExitsCleanly: %d events, 0 lost, %d duplicates%n", ids.size(), duplicates);
         assertEquals(0, duplicates, "a drain that finishes in time causes no redelivery");
+    }
+
+    /**
+     * The drain deadline is shorter than the sink's latency: the process gives up at the deadline
+     * (exit 0, the log says how many were left), commits nothing unfinished, and after a restart
+     * the unfinished events arrive. Nothing is lost; the cost is duplicates of what the sink got.
+     */
+    @Test
+    void aDrainDeadlineShorterThanTheSinkLosesNothing() {
+        List<String> ids = IntStream.range(0, 40).mapToObj(i -> "late-" + i).toList();
+        try (Kafka kafka = new Kafka(env.bootstrap())) {
+            kafka.sendAll("drain.late", ids);
+        }
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", env.bootstrap());
+        env.route(config, "late", "drain.late", "/slower", 8);
+        config.put("sluice.routes.late.timeout", "10s");
+        config.put("sluice.drain-timeout", "1s");
+        TestSink.PathStats slower = env.sink().stats("/slower");
+        long exitMs;
+        try (SluiceProcess app = SluiceProcess.start("drain-deadline", config, List.of("-Xmx256m"))) {
+            app.awaitReady(Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(30)).until(() -> slower.currentConcurrency() == 8);
+            long signalAt = System.nanoTime();
+            assertEquals(0, app.terminate(Duration.ofSeconds(30)));
+            exitMs = (System.nanoTime() - signalAt) / 1_000_000;
+            assertTrue(app.logText().contains("still in flight after"), "the log says what was left");
+        }
+        System.out.printf("aDrainDeadlineShorterThanTheSinkLosesNothing: drain-timeout 1 s, sink 3 s: exit after %d ms%n", exitMs);
+        assertTrue(exitMs < 3000, "gave up at the deadline instead of waiting for the sink: " + exitMs + " ms");
+
+        try (SluiceProcess again = SluiceProcess.start("drain-deadline-again", config, List.of("-Xmx256m"))) {
+            again.awaitReady(Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(60)).until(() -> env.sink().missing("/slower", ids).isEmpty());
+            again.terminate(Duration.ofSeconds(30));
+        }
+        System.out.printf("aDrainDeadlineShorterThanTheSinkLosesNothing: %d events, 0 lost, %d duplicates%n", ids.size(),
+                slower.acceptedCount() - ids.size());
     }
 }
