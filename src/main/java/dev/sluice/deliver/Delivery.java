@@ -104,8 +104,8 @@ public class Delivery {
     private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         stats.of(route.name()).retried.increment();
-        LOG.debugf("route=%s topic=%s partition=%d offset=%d attempt=%d: %s, retrying in %d ms", route.name(),
-                event.topic(), event.partition(), event.offset(), attempt, outcome.reason(), delay.toMillis());
+        RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "attempt %d: %s, retrying in %d ms", attempt,
+                outcome.reason(), delay.toMillis());
         return Uni.createFrom().voidItem()
                 .onItem().delayIt().by(delay)
                 .chain(() -> onAttempt(route, event, limit, attempt + 1));
@@ -115,15 +115,15 @@ public class Delivery {
         return deadLetters.write(route, event, outcome, attempts)
                 .invoke(() -> {
                     stats.of(route.name()).deadLettered.increment();
-                    LOG.warnf("route=%s topic=%s partition=%d offset=%d attempts=%d: %s; written to dead-letter topic %s",
-                            route.name(), event.topic(), event.partition(), event.offset(), attempts, outcome.reason(),
+                    RecordLog.log(LOG, Logger.Level.WARN, null, route, event,
+                            "attempts=%d: %s; written to dead-letter topic %s", attempts, outcome.reason(),
                             route.deadLetterTopic());
                 })
                 .onFailure().invoke(t -> {
                     stats.of(route.name()).failed.increment();
-                    LOG.errorf(t, "route=%s topic=%s partition=%d offset=%d: dead-letter write to %s failed; "
-                            + "the record stays unacknowledged and will be redelivered", route.name(), event.topic(),
-                            event.partition(), event.offset(), route.deadLetterTopic());
+                    RecordLog.log(LOG, Logger.Level.ERROR, t, route, event,
+                            "dead-letter write to %s failed; the record stays unacknowledged and will be redelivered",
+                            route.deadLetterTopic());
                 })
                 .replaceWith(Result.DEAD_LETTERED);
     }
