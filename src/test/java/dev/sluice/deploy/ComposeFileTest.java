@@ -135,8 +135,9 @@ class ComposeFileTest {
         assertEquals("kafka:9092", env.get("KAFKA_BOOTSTRAP_SERVERS"), "broker address inside the compose network");
         assertTrue(env.containsKey("SLUICE_ADMIN_TOKEN"), "admin token");
 
-        // the file named by QUARKUS_CONFIG_LOCATIONS must be mounted there, and hold a route
-        String location = env.get("QUARKUS_CONFIG_LOCATIONS");
+        // the seed config must be mounted where Quarkus reads it, and hold a route
+        assertFalse(env.containsKey("QUARKUS_CONFIG_LOCATIONS"), "routes in such a file do not reach the intake's topics");
+        String location = DeployFiles.seedConfigInContainer();
         Path hostFile = null;
         for (JsonNode volume : sluice.path("volumes")) {
             String[] parts = volume.asText().split(":");
@@ -144,7 +145,7 @@ class ComposeFileTest {
                 hostFile = root.resolve(parts[0]).normalize();
             }
         }
-        assertTrue(hostFile != null, "QUARKUS_CONFIG_LOCATIONS=" + location + " is not a mounted file");
+        assertTrue(hostFile != null, "no seed config mounted at " + location);
         Properties seed = DeployFiles.properties(hostFile);
         assertTrue(seed.stringPropertyNames().stream().anyMatch(k -> k.matches("sluice\\.routes\\.[^.]+\\.topics")),
                 "no route in " + hostFile);

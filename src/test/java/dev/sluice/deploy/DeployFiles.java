@@ -60,6 +60,27 @@ final class DeployFiles {
         return p;
     }
 
+    /** Lines of src/main/docker/Dockerfile.jvm. */
+    static List<String> dockerfile() throws IOException {
+        return Files.readAllLines(root().resolve("src/main/docker/Dockerfile.jvm"));
+    }
+
+    /**
+     * Where the seed config goes in the container: config/application.properties under the
+     * image's working directory, which Quarkus reads at startup. (A file named by
+     * quarkus.config.locations does not do: the intake does not derive its topics from it.)
+     */
+    static String seedConfigInContainer() throws IOException {
+        String workdir = null;
+        for (String line : dockerfile()) {
+            if (line.startsWith("WORKDIR ")) {
+                workdir = line.substring("WORKDIR ".length()).trim();
+            }
+        }
+        assertTrue(workdir != null, "Dockerfile.jvm sets WORKDIR");
+        return workdir + "/config/application.properties";
+    }
+
     /** src/main/resources/application.properties: what the packaged app runs with (prod profile). */
     static String appProperty(String key, String fallback) throws IOException {
         Properties app = properties(root().resolve("src/main/resources/application.properties"));

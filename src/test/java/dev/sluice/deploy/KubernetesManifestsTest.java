@@ -3,6 +3,7 @@ package dev.sluice.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -259,10 +260,9 @@ class KubernetesManifestsTest {
         return SettingsKeys.duration(seedConfig.getProperty("sluice.drain-timeout", SettingsKeys.defaultOf("drainTimeout")));
     }
 
-    private static Path mountedConfigFile() {
-        JsonNode locations = env("QUARKUS_CONFIG_LOCATIONS");
-        assertNotNull(locations, "QUARKUS_CONFIG_LOCATIONS names the seed config");
-        Path file = Path.of(locations.path("value").asText());
+    private static Path mountedConfigFile() throws IOException {
+        assertNull(env("QUARKUS_CONFIG_LOCATIONS"), "routes in such a file do not reach the intake's topics");
+        Path file = Path.of(DeployFiles.seedConfigInContainer());
         for (JsonNode mount : container.path("volumeMounts")) {
             if (file.getParent().equals(Path.of(mount.path("mountPath").asText()))) {
                 for (JsonNode volume : deployment.path("spec").path("template").path("spec").path("volumes")) {
