@@ -72,12 +72,17 @@ final class DeployFiles {
      */
     static String seedConfigInContainer() throws IOException {
         String workdir = null;
+        String appDir = null;
         for (String line : dockerfile()) {
             if (line.startsWith("WORKDIR ")) {
                 workdir = line.substring("WORKDIR ".length()).trim();
+            } else if (line.startsWith("ENV JAVA_APP_DIR=")) {
+                appDir = line.substring("ENV JAVA_APP_DIR=".length()).trim();
             }
         }
         assertTrue(workdir != null, "Dockerfile.jvm sets WORKDIR");
+        // the base image's run-java.sh does `cd $JAVA_APP_DIR` before starting the JVM
+        assertTrue(appDir == null || appDir.equals(workdir), "JAVA_APP_DIR " + appDir + " is the WORKDIR " + workdir);
         return workdir + "/config/application.properties";
     }
 
