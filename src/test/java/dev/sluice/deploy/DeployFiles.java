@@ -67,8 +67,7 @@ final class DeployFiles {
 
     /**
      * Where the seed config goes in the container: config/application.properties under the
-     * image's working directory, which Quarkus reads at startup. (A file named by
-     * quarkus.config.locations does not do: the intake does not derive its topics from it.)
+     * image's working directory, which Quarkus reads at startup.
      */
     static String seedConfigInContainer() throws IOException {
         String workdir = null;

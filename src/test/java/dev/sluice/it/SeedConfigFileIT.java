@@ -39,18 +39,45 @@ class SeedConfigFileIT {
         deliversWith("k8s", configMap.path("data").path("application.properties").asText());
     }
 
+    /**
+     * A file named by quarkus.config.locations counts the same: its routes decide the intake's
+     * topics. (Such a file wins over -D flags, so the target URL is written into it.)
+     */
+    @Test
+    void routesInAFileNamedByConfigLocations() throws Exception {
+        Path file = Path.of("target", "seed-config-locations-" + UUID.randomUUID() + ".properties").toAbsolutePath();
+        try {
+            deliversWith("locations", null, sinkUrl -> {
+                try {
+                    Files.writeString(file, "sluice.routes.orders.topics=orders\nsluice.routes.orders.target.url=" + sinkUrl + "\n");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return Map.of("quarkus.config.locations", file.toString());
+            });
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     private static void deliversWith(String name, String seedConfig) throws Exception {
+        deliversWith(name, seedConfig, sinkUrl -> Map.of("sluice.routes.orders.target.url", sinkUrl));
+    }
+
+    private static void deliversWith(String name, String seedConfig,
+            java.util.function.Function<String, Map<String, String>> extra) throws Exception {
         Path workdir = Path.of("target", "seed-config-" + name + "-" + UUID.randomUUID());
         Files.createDirectories(workdir.resolve("config"));
-        Files.writeString(workdir.resolve("config/application.properties"), seedConfig);
+        if (seedConfig != null) {
+            Files.writeString(workdir.resolve("config/application.properties"), seedConfig);
+        }
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
                 Path.of("target", "test-kafka-" + UUID.randomUUID()), EmbeddedKafkaBroker.freePort(), Map.of());
                 Kafka kafka = new Kafka(broker.bootstrapServers());
                 TestSink sink = new TestSink().on("/orders", (id, attempt) -> TestSink.Reply.ok())) {
             kafka.createTopic("orders", 2);
-            Map<String, String> overrides = Map.of(
-                    "kafka.bootstrap.servers", broker.bootstrapServers(),
-                    "sluice.routes.orders.target.url", sink.url("/orders"));
+            Map<String, String> overrides = new java.util.HashMap<>(extra.apply(sink.url("/orders")));
+            overrides.put("kafka.bootstrap.servers", broker.bootstrapServers());
             try (SluiceProcess app = SluiceProcess.start("seed-config-" + name, overrides, List.of("-Xmx256m"), workdir)) {
                 app.awaitReady(Duration.ofSeconds(60));
                 kafka.send("orders", "customer-1", name + "-order-1", Map.of());
