@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.Route;
 import dev.sluice.intake.Event;
+import dev.sluice.lifecycle.Progress;
 import dev.sluice.lifecycle.Stopping;
 import dev.sluice.schedule.InFlightLimit;
 import io.smallrye.mutiny.Uni;
@@ -49,8 +50,10 @@ public class Delivery {
     private final DeadLetterWriter deadLetters;
     private final DeliveryStats stats;
     private final Stopping stopping;
+    private final Progress progress;
 
-    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping) {
+    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping, Progress progress) {
+        this.progress = progress;
         this.stopping = stopping;
         this.http = http;
         this.deadLetters = deadLetters;
@@ -72,7 +75,10 @@ public class Delivery {
                         }
                         return Uni.createFrom().item(AttemptOutcome.abandoned());
                     }
-                    return http.send(route, event).eventually(permit::release);
+                    return http.send(route, event).eventually(() -> {
+                        progress.moved();
+                        permit.release();
+                    });
                 })
                 .chain(outcome -> switch (outcome.kind()) {
                     case ABANDONED -> Uni.createFrom().item(Result.ABANDONED);
