@@ -12,6 +12,7 @@ import dev.sluice.intake.Event;
 import dev.sluice.lifecycle.Progress;
 import dev.sluice.lifecycle.Stopping;
 import dev.sluice.schedule.InFlightLimit;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -51,8 +52,11 @@ public class Delivery {
     private final DeliveryStats stats;
     private final Stopping stopping;
     private final Progress progress;
+    private final DeliveryTracing tracing;
 
-    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping, Progress progress) {
+    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping, Progress progress,
+            DeliveryTracing tracing) {
+        this.tracing = tracing;
         this.progress = progress;
         this.stopping = stopping;
         this.http = http;
@@ -62,10 +66,14 @@ public class Delivery {
 
     /** Runs the state machine above; {@code limit} is the route's in-flight limit. */
     public Uni<Result> deliver(Route route, Event event, InFlightLimit limit) {
-        return onAttempt(route, event, limit, 1);
+        return Uni.createFrom().deferred(() -> {
+            Span span = tracing.startDelivery(route, event);
+            return onAttempt(route, event, limit, 1, span)
+                    .onTermination().invoke((result, failure, cancelled) -> tracing.endDelivery(span, result, failure));
+        });
     }
 
-    private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt) {
+    private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt, Span span) {
         return slot(limit, attempt)
                 .chain(permit -> {
                     if (permit == null || (attempt == 1 && stopping.isStopping())) {
@@ -75,16 +83,19 @@ public class Delivery {
                         }
                         return Uni.createFrom().item(AttemptOutcome.abandoned());
                     }
-                    return http.send(route, event).eventually(() -> {
-                        progress.moved();
-                        permit.release();
-                    });
+                    Span attemptSpan = tracing.startAttempt(span, route, attempt);
+                    return http.send(route, event, attemptSpan)
+                            .invoke(outcome -> tracing.endAttempt(attemptSpan, outcome))
+                            .eventually(() -> {
+                                progress.moved();
+                                permit.release();
+                            });
                 })
                 .chain(outcome -> switch (outcome.kind()) {
                     case ABANDONED -> Uni.createFrom().item(Result.ABANDONED);
                     case SUCCESS -> onSuccess(route);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
-                            ? onRetriable(route, event, limit, attempt, outcome)
+                            ? onRetriable(route, event, limit, attempt, outcome, span)
                             : onGiveUp(route, event, outcome, attempt);
                     case TERMINAL -> onGiveUp(route, event, outcome, attempt);
                 });
@@ -107,14 +118,15 @@ public class Delivery {
         return Uni.createFrom().item(Result.DELIVERED);
     }
 
-    private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome) {
+    private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome,
+            Span span) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         stats.of(route.name()).retried.increment();
         RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "attempt %d: %s, retrying in %d ms", attempt,
                 outcome.reason(), delay.toMillis());
         return Uni.createFrom().voidItem()
                 .onItem().delayIt().by(delay)
-                .chain(() -> onAttempt(route, event, limit, attempt + 1));
+                .chain(() -> onAttempt(route, event, limit, attempt + 1, span));
     }
 
     private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts) {
