@@ -27,7 +27,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
 public final class ConfigJson {
     private static final Set<String> ROOT_KEYS = Set.of("max-in-flight", "routes");
     private static final Set<String> ROUTE_KEYS = Set.of("name", "topics", "target", "max-in-flight", "timeout",
-            "retry", "dead-letter-topic", "expects", "max-value-bytes");
+            "retry", "dead-letter-topic", "expects", "max-value-bytes", "ordering");
     private static final Set<String> TARGET_KEYS = Set.of("url");
     private static final Set<String> RETRY_KEYS = Set.of("max-attempts", "initial-backoff", "max-backoff", "jitter");
 
@@ -61,6 +61,7 @@ public final class ConfigJson {
             n.put("dead-letter-topic", r.deadLetterTopic());
             n.put("expects", r.expects().configName());
             n.put("max-value-bytes", r.maxValueBytes());
+            n.put("ordering", r.ordering().configName());
         }
         return root;
     }
@@ -142,8 +143,14 @@ public final class ConfigJson {
             expects = Expects.ANY;
         }
         int maxValueBytes = integer(n, "max-value-bytes", p + "max-value-bytes", Route.DEFAULT_MAX_VALUE_BYTES);
+        String orderingText = text(n, "ordering", p + "ordering", Ordering.KEY.configName(), false);
+        Ordering ordering = Ordering.parse(orderingText).orElse(null);
+        if (ordering == null) {
+            problems.add(Ordering.notOneOf(p + "ordering", orderingText));
+            ordering = Ordering.KEY;
+        }
         // built even when malformed (defaults stand in), so the semantic checks still run on the rest
-        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes);
+        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes, ordering);
     }
 
     private void unknownKeys(JsonNode n, Set<String> known, String p) {

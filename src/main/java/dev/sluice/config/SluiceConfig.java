@@ -91,6 +91,9 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             if (r.expects() == null) {
                 problems.add(new ConfigProblem(p + "expects", "is required (one of " + Expects.choices() + ")"));
             }
+            if (r.ordering() == null) {
+                problems.add(new ConfigProblem(p + "ordering", "is required (one of key, partition, none)"));
+            }
             if (r.maxValueBytes() < 1) {
                 problems.add(new ConfigProblem(p + "max-value-bytes", "must be greater than 0, was " + r.maxValueBytes()));
             }
@@ -110,10 +113,14 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             if (expects == null) {
                 malformed.add(Expects.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "expects", r.expects()));
             }
+            Ordering ordering = Ordering.parse(r.ordering()).orElse(null);
+            if (ordering == null) {
+                malformed.add(Ordering.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "ordering", r.ordering()));
+            }
             routes.add(new Route(e.getKey(), r.topics(), parseUrl(r.target().url().orElse(null)), r.maxInFlight(),
                     r.timeout(), new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff(),
                             retry.jitter()),
-                    r.deadLetterTopic(), expects, r.maxValueBytes()));
+                    r.deadLetterTopic(), expects, r.maxValueBytes(), ordering));
         }
         return validated(s.maxInFlight(), routes, PathStyle.PROPERTIES, malformed);
     }

@@ -55,6 +55,14 @@ public interface SluiceSettings {
         /** Largest record value sent, in bytes; a larger one goes to the dead-letter topic unsent. */
         @WithDefault("1048576")
         int maxValueBytes();
+
+        /**
+         * Delivery order: key (same key one after another in offset order, keys in parallel; a
+         * null key falls back to partition order), partition (one at a time per partition) or
+         * none (any order).
+         */
+        @WithDefault("key")
+        String ordering();
     }
 
     interface TargetSettings {

@@ -44,6 +44,18 @@ class ConfigJsonTest {
     }
 
     @Test
+    void orderingDefaultsToKeyIsReadAndWrittenAndChecked() throws Exception {
+        assertEquals(Ordering.KEY, ConfigJson.read(doc("")).routes().get(0).ordering());
+        assertEquals(Ordering.parse(settingsDefault("ordering")).orElseThrow(), ConfigJson.read(doc("")).routes().get(0).ordering());
+        SluiceConfig none = ConfigJson.read(doc(",\"ordering\":\"none\""));
+        assertEquals(Ordering.NONE, none.routes().get(0).ordering());
+        assertEquals("none", ConfigJson.write(none, new com.fasterxml.jackson.databind.ObjectMapper())
+                .path("routes").get(0).path("ordering").asText());
+        assertEquals(List.of("routes[0].ordering: must be one of key, partition, none, was 'random'"),
+                problems(",\"ordering\":\"random\"").stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
     void maxValueBytesIsRead() throws Exception {
         assertEquals(4096, ConfigJson.read(doc(",\"max-value-bytes\":4096")).routes().get(0).maxValueBytes());
     }

@@ -35,6 +35,7 @@ class SluiceConfigTest {
         String deadLetterTopic;
         Expects expects = Expects.ANY;
         int maxValueBytes = Route.DEFAULT_MAX_VALUE_BYTES;
+        Ordering ordering = Ordering.KEY;
 
         RouteBuilder(String name, List<String> topics) {
             this.name = name;
@@ -47,7 +48,7 @@ class SluiceConfigTest {
         }
 
         Route build() {
-            return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes);
+            return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering);
         }
     }
 

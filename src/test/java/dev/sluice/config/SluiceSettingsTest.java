@@ -50,6 +50,17 @@ class SluiceSettingsTest {
     }
 
     @Test
+    void orderingDefaultsToKeyAndIsRead() {
+        assertEquals(Ordering.KEY, fromProperties(Map.of()).routes().get(0).ordering());
+        assertEquals(Ordering.PARTITION,
+                fromProperties(Map.of("sluice.routes.orders.ordering", "Partition")).routes().get(0).ordering());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> fromProperties(Map.of("sluice.routes.orders.ordering", "fifo")));
+        assertEquals(List.of("sluice.routes.orders.ordering: must be one of key, partition, none, was 'fifo'"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
     void badValueOptionsAreListedByKey() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
                 "sluice.routes.orders.expects", "protobuf",
