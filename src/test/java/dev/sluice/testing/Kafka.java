@@ -35,6 +35,11 @@ public final class Kafka implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
 
     public Kafka(String bootstrap) {
+        this(bootstrap, Map.of());
+    }
+
+    /** As {@link #Kafka(String)}, with producer properties added or overridden. */
+    public Kafka(String bootstrap, Map<String, String> producerOverrides) {
         this.bootstrap = bootstrap;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         Properties p = new Properties();
@@ -47,6 +52,7 @@ public final class Kafka implements AutoCloseable {
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(producerOverrides);
         this.producer = new KafkaProducer<>(p);
     }
 
@@ -91,14 +97,28 @@ public final class Kafka implements AutoCloseable {
 
     /** Sends one record per id (value = id, key = id), then waits for every ack. */
     public void sendAll(String topic, List<String> ids) {
+        awaitAcks(sendAsync(topic, ids), Duration.ofSeconds(60));
+    }
+
+    /**
+     * Hands one record per id (value = id, key = id) to the producer and returns its acks without
+     * waiting. The producer retries until its delivery timeout (120 s), so records handed over
+     * while the broker is down are written once it is back.
+     */
+    public List<Future<RecordMetadata>> sendAsync(String topic, List<String> ids) {
         List<Future<RecordMetadata>> acks = new ArrayList<>(ids.size());
         for (String id : ids) {
             byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
             acks.add(producer.send(new ProducerRecord<>(topic, bytes, bytes)));
         }
+        return acks;
+    }
+
+    /** Waits for every ack, each for at most {@code timeout}; throws on the first failed one. */
+    public static void awaitAcks(List<Future<RecordMetadata>> acks, Duration timeout) {
         for (Future<RecordMetadata> ack : acks) {
             try {
-                ack.get(60, TimeUnit.SECONDS);
+                ack.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
