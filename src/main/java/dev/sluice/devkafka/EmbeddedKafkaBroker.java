@@ -24,18 +24,22 @@ import kafka.server.KafkaRaftServer;
 
 /**
  * A real single-node Apache Kafka broker (KRaft, broker and controller in one) running in this
- * JVM on free ports, with its data under a directory that is wiped on each start.
+ * JVM on free ports, with its data under a directory that is wiped on each {@code start}.
+ * It can be stopped and restarted in place ({@link #stop()}, {@link #restart()}): same ports, same
+ * data, so clients see an outage of the broker they know rather than a new cluster.
  * For dev mode and tests only: the broker's jars are "provided" and never reach target/quarkus-app.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EmbeddedKafkaBroker.class);
 
-    private final KafkaRaftServer server;
+    private final Properties props;
     private final String bootstrapServers;
     private final Path dataDir;
+    /** The running server; null while stopped. */
+    private KafkaRaftServer server;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
-        this.server = server;
+    private EmbeddedKafkaBroker(Properties props, String bootstrapServers, Path dataDir) {
+        this.props = props;
         this.bootstrapServers = bootstrapServers;
         this.dataDir = dataDir;
     }
@@ -89,7 +93,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.putAll(overrides);
 
         try {
-            KafkaConfig config = KafkaConfig.fromProps(props, false);
             Formatter formatter = new Formatter()
                     .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
                     .setClusterId(Uuid.randomUuid().toString())
@@ -99,12 +102,53 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setDirectories(List.of(logDir.toString()))
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION);
             formatter.run();
-            KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-            server.startup();
-            String bootstrap = "localhost:" + brokerPort;
-            LOG.infof("embedded Kafka broker started on %s in %d ms (data in %s)", bootstrap,
-                    (System.nanoTime() - started) / 1_000_000, dataDir);
-            return new EmbeddedKafkaBroker(server, bootstrap, dataDir);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not format the embedded Kafka broker's storage", e);
+        }
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(props, "localhost:" + brokerPort, dataDir);
+        broker.startServer();
+        LOG.infof("embedded Kafka broker started on %s in %d ms (data in %s)", broker.bootstrapServers,
+                (System.nanoTime() - started) / 1_000_000, dataDir);
+        return broker;
+    }
+
+    /**
+     * Starts the broker again after {@link #stop()}, on the same ports and with the data it had;
+     * returns once it listens. Clients that knew it reconnect by themselves.
+     */
+    public synchronized void restart() {
+        if (server != null) {
+            throw new IllegalStateException("the embedded Kafka broker on " + bootstrapServers + " is running");
+        }
+        long started = System.nanoTime();
+        startServer();
+        LOG.infof("embedded Kafka broker restarted on %s in %d ms", bootstrapServers, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Shuts the broker down cleanly, keeping its data and its ports for {@link #restart()} (nothing
+     * holds the ports meanwhile: take no new free port until it is back).
+     */
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+        LOG.infof("embedded Kafka broker on %s stopped", bootstrapServers);
+    }
+
+    public synchronized boolean running() {
+        return server != null;
+    }
+
+    private synchronized void startServer() {
+        try {
+            // a fresh KafkaConfig each time: the server keeps dynamic state in the one it is given
+            KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            s.startup();
+            server = s;
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -120,11 +164,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return dataDir;
     }
 
+    /** Stops the broker if it runs. */
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
-        LOG.infof("embedded Kafka broker on %s stopped", bootstrapServers);
+        stop();
     }
 
     /** A port nobody listens on right now. */

@@ -15,10 +15,12 @@ import dev.sluice.config.SluiceSettings;
 import dev.sluice.intake.Intake;
 
 /**
- * Health of the delivery pipeline, next to the Kafka connector's own checks (which report broker
- * connectivity and consumer state for the sluice-in channel).
- * Live: the intake has not failed, the pipeline is not stuck, no event loop is blocked. Ready: the config is loaded from the config topic, the intake
- * runs and no drain is under way.
+ * Health of the delivery pipeline, next to the Kafka connector's own checks (readiness: the
+ * sluice-in consumer and the sluice-dead-letter producer each hold a connection to the broker, so
+ * a broker outage takes readiness DOWN; liveness: no failure reported on either channel, so an
+ * outage alone leaves it UP).
+ * Live: the intake has not failed, the pipeline is not stuck, no event loop is blocked. Ready: the
+ * config is loaded from the config topic, the intake runs and no drain is under way.
  * Started: the intake has subscribed to Kafka.
  */
 public final class PipelineHealth {

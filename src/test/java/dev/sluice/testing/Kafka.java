@@ -102,14 +102,28 @@ public final class Kafka implements AutoCloseable {
 
     /** Sends one record per id (value = id, key = id), then waits for every ack. */
     public void sendAll(String topic, List<String> ids) {
+        awaitAcks(sendAsync(topic, ids), Duration.ofSeconds(60));
+    }
+
+    /**
+     * Hands one record per id (value = id, key = id) to the producer and returns its acks without
+     * waiting. The producer retries until its delivery timeout (120 s), so records handed over
+     * while the broker is down are written once it is back.
+     */
+    public List<Future<RecordMetadata>> sendAsync(String topic, List<String> ids) {
         List<Future<RecordMetadata>> acks = new ArrayList<>(ids.size());
         for (String id : ids) {
             byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
             acks.add(producer.send(new ProducerRecord<>(topic, bytes, bytes)));
         }
+        return acks;
+    }
+
+    /** Waits for every ack, each for at most {@code timeout}; throws on the first failed one. */
+    public static void awaitAcks(List<Future<RecordMetadata>> acks, Duration timeout) {
         for (Future<RecordMetadata> ack : acks) {
             try {
-                ack.get(60, TimeUnit.SECONDS);
+                ack.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -30,6 +30,11 @@ public final class TestEnvironment implements AutoCloseable {
         return broker.bootstrapServers();
     }
 
+    /** The broker, for tests that stop and restart it ({@link EmbeddedKafkaBroker#stop()}, {@code restart()}). */
+    public EmbeddedKafkaBroker broker() {
+        return broker;
+    }
+
     public TestSink sink() {
         return sink;
     }

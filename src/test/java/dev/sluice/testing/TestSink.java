@@ -43,7 +43,12 @@ public final class TestSink implements AutoCloseable {
 
         /** 200, but only once the test calls {@link TestSink#releaseHeld()}. */
         public static Reply held() {
-            return new Reply(200, HELD, Map.of());
+            return held(200);
+        }
+
+        /** {@code status}, but only once the test calls {@link TestSink#releaseHeld()}. */
+        public static Reply held(int status) {
+            return new Reply(status, HELD, Map.of());
         }
     }
 
