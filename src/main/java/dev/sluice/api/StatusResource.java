@@ -85,15 +85,15 @@ public class StatusResource {
     private Map<String, Object> route(Route r, Set<TopicPartition> paused) {
         Map<String, Object> m = new LinkedHashMap<>();
         InFlightLimit limit = dispatcher.limitOf(r.name());
-        DeliveryStats.RouteCounters c = stats.of(r.name());
+        DeliveryStats.RouteMeters c = stats.of(r.name());
         m.put("name", r.name());
         m.put("topics", r.topics());
         m.put("inFlight", limit == null ? 0 : limit.inFlight());
         m.put("limit", limit == null ? r.maxInFlight() : limit.limit());
-        m.put("delivered", c.delivered.sum());
-        m.put("retried", c.retried.sum());
-        m.put("deadLettered", c.deadLettered.sum());
-        m.put("failed", c.failed.sum());
+        m.put("delivered", c.delivered());
+        m.put("retried", c.retried());
+        m.put("deadLettered", c.deadLettered());
+        m.put("failed", c.failed());
         // the consumer pauses partitions while the pipeline is full (backpressure)
         List<String> pausedHere = paused.stream().filter(tp -> r.topics().contains(tp.topic()))
                 .map(TopicPartition::toString).sorted().toList();

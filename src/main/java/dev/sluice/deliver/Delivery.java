@@ -57,9 +57,9 @@ public class Delivery {
 
     private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt) {
         return limit.acquire()
-                .chain(permit -> http.send(route, event).eventually(permit::release))
+                .chain(permit -> timed(route, http.send(route, event)).eventually(permit::release))
                 .chain(outcome -> switch (outcome.kind()) {
-                    case SUCCESS -> onSuccess(route);
+                    case SUCCESS -> onSuccess(route, event);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
                             ? onRetriable(route, event, limit, attempt, outcome)
                             : onGiveUp(route, event, outcome, attempt);
@@ -67,14 +67,22 @@ public class Delivery {
                 });
     }
 
-    private Uni<Result> onSuccess(Route route) {
-        stats.of(route.name()).delivered.increment();
+    /** Times one attempt from subscription (the request leaves) to its classified outcome. */
+    private Uni<AttemptOutcome> timed(Route route, Uni<AttemptOutcome> attempt) {
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            return attempt.invoke(() -> stats.of(route.name()).onAttempt(System.nanoTime() - start));
+        });
+    }
+
+    private Uni<Result> onSuccess(Route route, Event event) {
+        stats.of(route.name()).onDelivered(event.timestamp());
         return Uni.createFrom().item(Result.DELIVERED);
     }
 
     private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
-        stats.of(route.name()).retried.increment();
+        stats.of(route.name()).onRetried();
         LOG.debugf("route=%s topic=%s partition=%d offset=%d attempt=%d: %s, retrying in %d ms", route.name(),
                 event.topic(), event.partition(), event.offset(), attempt, outcome.reason(), delay.toMillis());
         return Uni.createFrom().voidItem()
@@ -85,13 +93,13 @@ public class Delivery {
     private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts) {
         return deadLetters.write(route, event, outcome, attempts)
                 .invoke(() -> {
-                    stats.of(route.name()).deadLettered.increment();
+                    stats.of(route.name()).onDeadLettered();
                     LOG.warnf("route=%s topic=%s partition=%d offset=%d attempts=%d: %s; written to dead-letter topic %s",
                             route.name(), event.topic(), event.partition(), event.offset(), attempts, outcome.reason(),
                             route.deadLetterTopic());
                 })
                 .onFailure().invoke(t -> {
-                    stats.of(route.name()).failed.increment();
+                    stats.of(route.name()).onDeadLetterFailed();
                     LOG.errorf(t, "route=%s topic=%s partition=%d offset=%d: dead-letter write to %s failed; "
                             + "the record stays unacknowledged and will be redelivered", route.name(), event.topic(),
                             event.partition(), event.offset(), route.deadLetterTopic());

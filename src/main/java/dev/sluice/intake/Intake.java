@@ -2,8 +2,10 @@ package dev.sluice.intake;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +22,8 @@ import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
@@ -47,10 +51,15 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile boolean stopped;
     private volatile Throwable failure;
     private volatile long appliedVersion;
+    private final MeterRegistry registry;
+    /** sluice_records_consumed_total per topic; topics are bounded by the config. */
+    private final Map<String, Counter> consumed = new ConcurrentHashMap<>();
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
             ConfigTopic configTopic, TopicSubscription topics,
-            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics) {
+            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics,
+            MeterRegistry registry) {
+        this.registry = registry;
         this.records = records;
         this.configTopic = configTopic;
         this.topics = topics;
@@ -84,6 +93,8 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         // every record arrives against one earlier request(1), each backed by a reserved permit
         InFlightLimit.Permit permit = reserved.poll();
         Event event = toEvent(message);
+        consumed.computeIfAbsent(event.topic(), t -> Counter.builder("sluice.records.consumed").tag("topic", t)
+                .description("Records taken from Kafka").register(registry)).increment();
         dispatcher.dispatch(message, event)
                 .subscribe().with(done -> onRecordDone(permit), failure -> onRecordDone(permit));
     }

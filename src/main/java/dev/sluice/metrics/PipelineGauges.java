@@ -1,0 +1,45 @@
+package dev.sluice.metrics;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.Route;
+import dev.sluice.intake.Intake;
+import dev.sluice.schedule.Dispatcher;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Gauges of the pipeline's state: records in flight and their global limit, the config version in
+ * force, and per route in-flight requests and limit (following live config changes). Counters and
+ * timers are updated where things happen ({@code DeliveryStats}, {@code Intake}); these are only
+ * read when Prometheus scrapes, from values that are cheap to read and never block.
+ */
+@ApplicationScoped
+public class PipelineGauges {
+    private final MeterRegistry registry;
+    private final CurrentConfig config;
+    private final Intake intake;
+    private final Dispatcher dispatcher;
+
+    PipelineGauges(MeterRegistry registry, CurrentConfig config, Intake intake, Dispatcher dispatcher) {
+        this.registry = registry;
+        this.config = config;
+        this.intake = intake;
+        this.dispatcher = dispatcher;
+    }
+
+    void start(@Observes StartupEvent event) {
+        // strong references: Micrometer holds gauge state weakly by default
+        Gauge.builder("sluice.records.in.flight", intake, Intake::inFlight).strongReference(true)
+                .description("Records taken from Kafka and not yet acked or nacked").register(registry);
+        Gauge.builder("sluice.records.in.flight.limit", intake, i -> i.globalLimit().limit()).strongReference(true)
+                .description("Most records in flight at once, across all routes").register(registry);
+        Gauge.builder("sluice.config.version", config, c -> c.versioned().version()).strongReference(true)
+                .description("Version of the config in force (0: startup properties)").register(registry);
+        RouteGauges routes = new RouteGauges(registry, dispatcher::limitOf);
+        config.changes().subscribe().with(v -> routes.follow(v.value().routes().stream().map(Route::name).toList()));
+    }
+}
