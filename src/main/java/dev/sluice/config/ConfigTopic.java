@@ -209,6 +209,8 @@ public class ConfigTopic {
 
     private Map<String, Object> clientConfig(Map<String, Object> extra) {
         Map<String, Object> config = new HashMap<>(kafka);
+        // the follower reads by assignment, not as a member of the intake's consumer group
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.putAll(extra);
         return config;
     }

@@ -107,6 +107,23 @@ public interface SluiceSettings {
     @WithDefault("sluice")
     String groupId();
 
+    /** Liveness: when the pipeline counts as stuck or an event loop as blocked. */
+    HealthSettings health();
+
+    interface HealthSettings {
+        /**
+         * Work in flight and nothing moved (no record taken, no attempt answered) for this long:
+         * the pipeline is stuck and liveness fails. Keep it above the longest route timeout plus
+         * the longest backoff.
+         */
+        @WithDefault("5m")
+        Duration stuckAfter();
+
+        /** A Vert.x event loop kept from running its tasks this long fails liveness. */
+        @WithDefault("10s")
+        Duration eventLoopBlockedAfter();
+    }
+
     /** A record left unacked this long (in ms) marks the Kafka channel unhealthy. */
     @WithDefault("600000")
     long stuckRecordAgeMs();

@@ -12,7 +12,9 @@ public record AttemptOutcome(Kind kind, int status, String reason, Duration retr
     public enum Kind {
         SUCCESS,
         RETRIABLE,
-        TERMINAL
+        TERMINAL,
+        /** Not attempted: the service is stopping. */
+        ABANDONED
     }
 
     /** Status 0 stands for "no HTTP answer" (timeout, connection error). */
@@ -29,6 +31,10 @@ public record AttemptOutcome(Kind kind, int status, String reason, Duration retr
 
     public static AttemptOutcome ofError(String reason) {
         return new AttemptOutcome(Kind.RETRIABLE, 0, reason, null);
+    }
+
+    public static AttemptOutcome abandoned() {
+        return new AttemptOutcome(Kind.ABANDONED, 0, "not started: shutting down", null);
     }
 
     public static AttemptOutcome terminal(String reason) {

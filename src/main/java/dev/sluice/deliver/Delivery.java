@@ -9,7 +9,10 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.Route;
 import dev.sluice.intake.Event;
+import dev.sluice.lifecycle.Progress;
+import dev.sluice.lifecycle.Stopping;
 import dev.sluice.schedule.InFlightLimit;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -28,6 +31,8 @@ import io.smallrye.mutiny.Uni;
  *                                                            +-- failed --> failure (source record is not acked)
  * </pre>
  *
+ * When the drain has begun, a first attempt that gets its permit is not started (ABANDONED: the
+ * record stays unacked); retries already under way go on until the drain deadline.
  * A route permit is held only while a request is on the wire: an event waiting for its backoff
  * takes no delivery slot.
  */
@@ -37,14 +42,23 @@ public class Delivery {
 
     public enum Result {
         DELIVERED,
-        DEAD_LETTERED
+        DEAD_LETTERED,
+        /** Not started because the service is stopping: leave the record unacked for the next owner. */
+        ABANDONED
     }
 
     private final HttpTarget http;
     private final DeadLetterWriter deadLetters;
     private final DeliveryStats stats;
+    private final Stopping stopping;
+    private final Progress progress;
+    private final DeliveryTracing tracing;
 
-    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats) {
+    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping, Progress progress,
+            DeliveryTracing tracing) {
+        this.tracing = tracing;
+        this.progress = progress;
+        this.stopping = stopping;
         this.http = http;
         this.deadLetters = deadLetters;
         this.stats = stats;
@@ -52,19 +66,51 @@ public class Delivery {
 
     /** Runs the state machine above; {@code limit} is the route's in-flight limit. */
     public Uni<Result> deliver(Route route, Event event, InFlightLimit limit) {
-        return onAttempt(route, event, limit, 1);
+        return Uni.createFrom().deferred(() -> {
+            Span span = tracing.startDelivery(route, event);
+            return onAttempt(route, event, limit, 1, span)
+                    .onTermination().invoke((result, failure, cancelled) -> tracing.endDelivery(span, result, failure));
+        });
     }
 
-    private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt) {
-        return limit.acquire()
-                .chain(permit -> timed(route, http.send(route, event)).eventually(permit::release))
+    private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt, Span span) {
+        return slot(limit, attempt)
+                .chain(permit -> {
+                    if (permit == null || (attempt == 1 && stopping.isStopping())) {
+                        // the drain began before this record's first request: never started, let it go
+                        if (permit != null) {
+                            permit.release();
+                        }
+                        return Uni.createFrom().item(AttemptOutcome.abandoned());
+                    }
+                    Span attemptSpan = tracing.startAttempt(span, route, attempt);
+                    return timed(route, http.send(route, event, attemptSpan))
+                            .invoke(outcome -> tracing.endAttempt(attemptSpan, outcome))
+                            .eventually(() -> {
+                                progress.moved();
+                                permit.release();
+                            });
+                })
                 .chain(outcome -> switch (outcome.kind()) {
+                    case ABANDONED -> Uni.createFrom().item(Result.ABANDONED);
                     case SUCCESS -> onSuccess(route, event);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
-                            ? onRetriable(route, event, limit, attempt, outcome)
+                            ? onRetriable(route, event, limit, attempt, outcome, span)
                             : onGiveUp(route, event, outcome, attempt);
                     case TERMINAL -> onGiveUp(route, event, outcome, attempt);
                 });
+    }
+
+    /**
+     * A route permit; for a first attempt, null if the drain begins first (the wait for the permit
+     * is cancelled, which takes the waiter out of the queue). Retries keep waiting: they are
+     * deliveries under way, and the drain lets them finish until its deadline.
+     */
+    private Uni<InFlightLimit.Permit> slot(InFlightLimit limit, int attempt) {
+        if (attempt > 1) {
+            return limit.acquire();
+        }
+        return Uni.combine().any().of(limit.acquire(), stopping.began().replaceWith((InFlightLimit.Permit) null));
     }
 
     /** Times one attempt from subscription (the request leaves) to its classified outcome. */
@@ -80,29 +126,30 @@ public class Delivery {
         return Uni.createFrom().item(Result.DELIVERED);
     }
 
-    private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome) {
+    private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome,
+            Span span) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         stats.of(route.name()).onRetried();
-        LOG.debugf("route=%s topic=%s partition=%d offset=%d attempt=%d: %s, retrying in %d ms", route.name(),
-                event.topic(), event.partition(), event.offset(), attempt, outcome.reason(), delay.toMillis());
+        RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "attempt %d: %s, retrying in %d ms", attempt,
+                outcome.reason(), delay.toMillis());
         return Uni.createFrom().voidItem()
                 .onItem().delayIt().by(delay)
-                .chain(() -> onAttempt(route, event, limit, attempt + 1));
+                .chain(() -> onAttempt(route, event, limit, attempt + 1, span));
     }
 
     private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts) {
         return deadLetters.write(route, event, outcome, attempts)
                 .invoke(() -> {
                     stats.of(route.name()).onDeadLettered();
-                    LOG.warnf("route=%s topic=%s partition=%d offset=%d attempts=%d: %s; written to dead-letter topic %s",
-                            route.name(), event.topic(), event.partition(), event.offset(), attempts, outcome.reason(),
+                    RecordLog.log(LOG, Logger.Level.WARN, null, route, event,
+                            "attempts=%d: %s; written to dead-letter topic %s", attempts, outcome.reason(),
                             route.deadLetterTopic());
                 })
                 .onFailure().invoke(t -> {
                     stats.of(route.name()).onDeadLetterFailed();
-                    LOG.errorf(t, "route=%s topic=%s partition=%d offset=%d: dead-letter write to %s failed; "
-                            + "the record stays unacknowledged and will be redelivered", route.name(), event.topic(),
-                            event.partition(), event.offset(), route.deadLetterTopic());
+                    RecordLog.log(LOG, Logger.Level.ERROR, t, route, event,
+                            "dead-letter write to %s failed; the record stays unacknowledged and will be redelivered",
+                            route.deadLetterTopic());
                 })
                 .replaceWith(Result.DEAD_LETTERED);
     }

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Route;
 import dev.sluice.intake.Event;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -36,7 +37,10 @@ public class HttpTarget {
     private final WebClient client;
     private final Clock clock = Clock.systemUTC();
 
-    HttpTarget(Vertx vertx) {
+    private final DeliveryTracing tracing;
+
+    HttpTarget(Vertx vertx, DeliveryTracing tracing) {
+        this.tracing = tracing;
         // connections are opened on demand; permits keep requests below the global limit, which
         // may grow at run time up to this ceiling
         int pool = SluiceConfig.MAX_IN_FLIGHT_CEILING;
@@ -53,8 +57,10 @@ public class HttpTarget {
         this.client = WebClient.create(vertx, options);
     }
 
-    public Uni<AttemptOutcome> send(Route route, Event event) {
+    /** One attempt; {@code attemptSpan} is the attempt's trace span, whose context the target receives. */
+    public Uni<AttemptOutcome> send(Route route, Event event, Span attemptSpan) {
         Map<String, String> headers = HeaderMapping.toHttp(event);
+        tracing.inject(attemptSpan, headers);
         long timeoutMs = route.timeout().toMillis();
         HttpRequest<Void> request = client.postAbs(route.targetUrl().toString())
                 .timeout(timeoutMs)

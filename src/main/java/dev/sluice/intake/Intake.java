@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
+import dev.sluice.lifecycle.Progress;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
 import io.micrometer.core.instrument.Counter;
@@ -43,6 +44,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private final TopicSubscription topics;
     private final Set<String> startupTopics;
     private final InFlightLimit global;
+    private final Progress progress;
     /** Serialises calls to request(): Reactive Streams requires it, permits free up on any thread. */
     private final AtomicInteger pumpWip = new AtomicInteger();
     /** Permits taken for records requested but not yet received; never more than the limit. */
@@ -56,10 +58,11 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private final Map<String, Counter> consumed = new ConcurrentHashMap<>();
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
-            ConfigTopic configTopic, TopicSubscription topics,
+            ConfigTopic configTopic, TopicSubscription topics, Progress progress,
             @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics,
             MeterRegistry registry) {
         this.registry = registry;
+        this.progress = progress;
         this.records = records;
         this.configTopic = configTopic;
         this.topics = topics;
@@ -92,6 +95,13 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     public void onNext(Message<byte[]> message) {
         // every record arrives against one earlier request(1), each backed by a reserved permit
         InFlightLimit.Permit permit = reserved.poll();
+        progress.moved();
+        if (stopped) {
+            // requested before the drain began: not started, so not acked; the next owner of the
+            // partition gets it. Starting it now would only lengthen the drain.
+            permit.release();
+            return;
+        }
         Event event = toEvent(message);
         consumed.computeIfAbsent(event.topic(), t -> Counter.builder("sluice.records.consumed").tag("topic", t)
                 .description("Records taken from Kafka").register(registry)).increment();
@@ -100,6 +110,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     }
 
     private void onRecordDone(InFlightLimit.Permit permit) {
+        progress.moved();
         permit.release();
         synchronized (this) {
             notifyAll();

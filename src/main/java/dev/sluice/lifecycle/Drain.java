@@ -12,32 +12,37 @@ import dev.sluice.intake.Intake;
 import io.quarkus.runtime.ShutdownEvent;
 
 /**
- * Shutdown (SIGTERM, Ctrl-C): readiness goes DOWN, the intake stops taking records, and records in
- * flight get until the drain timeout to finish before the Kafka connector commits and closes.
- * Whatever is unfinished then is not committed, so it is redelivered: duplicates, never losses.
+ * Shutdown (SIGTERM, Ctrl-C): readiness goes DOWN, the intake stops taking records, records that
+ * have not started a delivery yet are let go unacked, and deliveries under way (retries included)
+ * get until the drain timeout to finish; then the Kafka connector commits what is acked and
+ * closes. Whatever is unfinished is not committed, so it is redelivered: duplicates, never losses.
  */
 @ApplicationScoped
 public class Drain {
     private static final Logger LOG = Logger.getLogger(Drain.class);
 
     private final Intake intake;
+    private final Stopping stopping;
     private final Duration timeout;
     private volatile boolean draining;
 
-    Drain(Intake intake, SluiceSettings settings) {
+    Drain(Intake intake, Stopping stopping, SluiceSettings settings) {
         this.intake = intake;
+        this.stopping = stopping;
         this.timeout = settings.drainTimeout();
     }
 
     void onShutdown(@Observes ShutdownEvent event) throws InterruptedException {
         draining = true;
+        stopping.begin();
         intake.stopTaking();
         long started = System.nanoTime();
         int before = intake.inFlight();
         int left = intake.awaitIdle(timeout);
         long tookMs = (System.nanoTime() - started) / 1_000_000;
         if (left == 0) {
-            LOG.infof("drain: %d in-flight records finished in %d ms", before, tookMs);
+            LOG.infof("drain: %d records were in flight; deliveries under way finished, those not started were let go "
+                    + "unacked for the next owner, in %d ms", before, tookMs);
         } else {
             LOG.warnf("drain: %d records still in flight after %d ms; they are not committed and will be redelivered",
                     left, tookMs);

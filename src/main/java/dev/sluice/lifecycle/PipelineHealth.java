@@ -1,5 +1,7 @@
 package dev.sluice.lifecycle;
 
+import java.time.Duration;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheck;
@@ -9,12 +11,13 @@ import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
 
 import dev.sluice.config.ConfigTopic;
+import dev.sluice.config.SluiceSettings;
 import dev.sluice.intake.Intake;
 
 /**
  * Health of the delivery pipeline, next to the Kafka connector's own checks (which report broker
  * connectivity and consumer state for the sluice-in channel).
- * Live: the intake has not failed. Ready: the config is loaded from the config topic, the intake
+ * Live: the intake has not failed, the pipeline is not stuck, no event loop is blocked. Ready: the config is loaded from the config topic, the intake
  * runs and no drain is under way.
  * Started: the intake has subscribed to Kafka.
  */
@@ -33,18 +36,50 @@ public final class PipelineHealth {
         return builder.build();
     }
 
+    /**
+     * Live unless the intake failed, the pipeline is stuck (work in flight, nothing moved for
+     * {@code sluice.health.stuck-after}) or an event loop is blocked for
+     * {@code sluice.health.event-loop-blocked-after}. A broker outage does not fail liveness: a
+     * restart would not bring the broker back (readiness reports it).
+     */
     @Liveness
     @ApplicationScoped
     static class Live implements HealthCheck {
         private final Intake intake;
+        private final Progress progress;
+        private final EventLoopMonitor loops;
+        private final SluiceSettings.HealthSettings settings;
 
-        Live(Intake intake) {
+        Live(Intake intake, Progress progress, EventLoopMonitor loops, SluiceSettings settings) {
             this.intake = intake;
+            this.progress = progress;
+            this.loops = loops;
+            this.settings = settings.health();
         }
 
         @Override
         public HealthCheckResponse call() {
-            return describe("sluice-pipeline", intake.failure() == null, intake);
+            Duration still = progress.sinceLastMove();
+            boolean stuck = intake.inFlight() > 0 && still.compareTo(settings.stuckAfter()) > 0;
+            Duration blocked = loops.longestBlocked();
+            boolean loopBlocked = blocked.compareTo(settings.eventLoopBlockedAfter()) > 0;
+            var builder = HealthCheckResponse.named("sluice-pipeline")
+                    .status(intake.failure() == null && !stuck && !loopBlocked)
+                    .withData("inFlight", intake.inFlight())
+                    .withData("msSinceProgress", still.toMillis())
+                    .withData("eventLoopBlockedMs", blocked.toMillis());
+            if (stuck) {
+                builder.withData("stuck", "no progress for " + still.toMillis() + " ms with " + intake.inFlight()
+                        + " records in flight (sluice.health.stuck-after=" + settings.stuckAfter() + ")");
+            }
+            if (loopBlocked) {
+                builder.withData("blocked", "an event loop has not run a task for " + blocked.toMillis()
+                        + " ms (sluice.health.event-loop-blocked-after=" + settings.eventLoopBlockedAfter() + ")");
+            }
+            if (intake.failure() != null) {
+                builder.withData("failure", String.valueOf(intake.failure()));
+            }
+            return builder.build();
         }
     }
 

@@ -74,7 +74,10 @@ public class Dispatcher {
                 .toList();
         // wait for every route even when one fails, so in-flight counts stay true
         return Uni.join().all(deliveries).andCollectFailures()
-                .chain(results -> Uni.createFrom().completionStage(message::ack))
+                .chain(results -> results.contains(Delivery.Result.ABANDONED)
+                        // stopping: not acked, so not committed; the next owner delivers it
+                        ? Uni.createFrom().voidItem()
+                        : Uni.createFrom().completionStage(message::ack))
                 .onFailure().recoverWithUni(t -> Uni.createFrom().completionStage(() -> message.nack(t)));
     }
 

@@ -40,7 +40,15 @@ public final class SluiceProcess implements AutoCloseable {
 
     /** Starts the packaged app with these config properties (as -D flags) and extra JVM flags. */
     public static SluiceProcess start(String name, Map<String, String> config, List<String> jvmFlags) {
-        Path jar = appDir().resolve("quarkus-run.jar");
+        return start(name, config, jvmFlags, Path.of(""));
+    }
+
+    /**
+     * As {@link #start(String, Map, List)}, in this working directory (Quarkus reads
+     * {@code config/application.properties} there, as in the container image).
+     */
+    public static SluiceProcess start(String name, Map<String, String> config, List<String> jvmFlags, Path workingDir) {
+        Path jar = appDir().resolve("quarkus-run.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests with ./mvnw verify (they need the package phase)");
         }
@@ -54,7 +62,8 @@ public final class SluiceProcess implements AutoCloseable {
         Path log = Path.of("target", "process-logs", name + "-" + System.currentTimeMillis() + ".log");
         try {
             Files.createDirectories(log.getParent());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(cmd).directory(workingDir.toAbsolutePath().toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             return new SluiceProcess(p, log);
         } catch (IOException e) {
             throw new IllegalStateException(e);

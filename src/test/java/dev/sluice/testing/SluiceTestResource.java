@@ -54,6 +54,7 @@ public class SluiceTestResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", env.bootstrap());
         config.put("sluice.max-in-flight", "128");
+        config.put("sluice.health.event-loop-blocked-after", "2s");
         route(config, "ok", "it.ok", "/ok", 64);
         route(config, "slow", "it.slow", "/slow", 8);
         route(config, "slow2", "it.slow2", "/slow2", 128);
