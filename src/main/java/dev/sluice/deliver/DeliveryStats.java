@@ -1,113 +1,116 @@
 package dev.sluice.deliver;
 
-import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.function.LongSupplier;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
-import io.micrometer.core.instrument.Counter;
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.Route;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.subscription.Cancellable;
 
 /**
- * Delivery meters per route, in the Micrometer registry (Prometheus at {@code /q/metrics}) and
- * read back by the status API. Cheap to update from any thread, the event loop included.
- * Only route names are labels: their number is bounded by the config.
+ * The {@link RouteMeters} of every route, in the Micrometer registry (Prometheus at
+ * {@code /q/metrics}) and read back by the status API.
+ *
+ * <p>Routes of the config in force always have their meters, at zero until traffic moves them,
+ * so a series exists before its first increment. A route removed by a config change keeps its
+ * meters only while deliveries it had begun are still under way (they finish with the route they
+ * matched); the last one to end takes them out of the registry. Added back later, the route
+ * starts again from zero, which Prometheus's {@code rate()} reads as a counter reset.
  */
+@Startup // the series of the configured routes exist from startup, not from the first event
 @ApplicationScoped
 public class DeliveryStats {
-    static final String DELIVERIES = "sluice.deliveries";
-    static final String RETRIES = "sluice.retries";
-    static final String ATTEMPT_DURATION = "sluice.delivery.duration";
-    static final String END_TO_END = "sluice.end.to.end";
-
     private final MeterRegistry registry;
-    private final Map<String, RouteMeters> byRoute = new ConcurrentHashMap<>();
+    private final LongSupplier wallClockMs;
+    private final Map<String, RouteMeters> byRoute = new HashMap<>();
+    private Set<String> routes = Set.of();
+    private Cancellable following;
 
-    DeliveryStats(MeterRegistry registry) {
+    @Inject
+    DeliveryStats(MeterRegistry registry, CurrentConfig config) {
+        this(registry, System::currentTimeMillis);
+        following = config.changes().subscribe()
+                .with(v -> follow(v.value().routes().stream().map(Route::name).toList()));
+    }
+
+    DeliveryStats(MeterRegistry registry, LongSupplier wallClockMs) {
         this.registry = registry;
+        this.wallClockMs = wallClockMs;
+    }
+
+    /** Makes the routes with meters those of {@code names} (the config in force) plus those still busy. */
+    synchronized void follow(Collection<String> names) {
+        routes = Set.copyOf(names);
+        for (String route : routes) {
+            byRoute.computeIfAbsent(route, this::register);
+        }
+        for (Iterator<RouteMeters> it = byRoute.values().iterator(); it.hasNext();) {
+            RouteMeters m = it.next();
+            if (m.pending == 0 && !routes.contains(m.route())) {
+                unregister(m);
+                it.remove();
+            }
+        }
     }
 
     /**
-     * The meters of a route. A removed route keeps its counters (counters only grow) and, added
-     * back, continues them: Micrometer hands back the meter already registered under the same
-     * name and labels.
+     * One event starts on a route: counted as consumed by it; its meters stay registered until the
+     * matching {@link #end}, even if the route is removed meanwhile.
      */
-    public RouteMeters of(String route) {
-        return byRoute.computeIfAbsent(route, r -> new RouteMeters(registry, r));
+    synchronized RouteMeters begin(String route) {
+        RouteMeters m = byRoute.computeIfAbsent(route, this::register);
+        m.pending++;
+        m.onConsumed();
+        return m;
     }
 
-    public static final class RouteMeters {
-        private final Counter delivered;
-        private final Counter deadLettered;
-        /** Dead-letter writes that failed: those records were not acked. */
-        private final Counter failed;
-        private final Counter retried;
-        private final Timer attempt;
-        private final Timer endToEnd;
-
-        RouteMeters(MeterRegistry registry, String route) {
-            delivered = outcome(registry, route, "delivered");
-            deadLettered = outcome(registry, route, "dead_lettered");
-            failed = outcome(registry, route, "failed");
-            retried = Counter.builder(RETRIES).tag("route", route)
-                    .description("Attempts that failed retriably and were scheduled again")
-                    .register(registry);
-            attempt = Timer.builder(ATTEMPT_DURATION).tag("route", route)
-                    .description("One delivery attempt: HTTP request to answer, timeout or error")
-                    .publishPercentileHistogram()
-                    .register(registry);
-            endToEnd = Timer.builder(END_TO_END).tag("route", route)
-                    .description("Record timestamp to delivered, retries and waiting included")
-                    .publishPercentileHistogram()
-                    // a backlog or long retries make minutes normal; the default top bucket is 30 s
-                    .maximumExpectedValue(Duration.ofHours(1))
-                    .register(registry);
+    /** The event's delivery on this route is over, whatever its outcome (cancellation included). */
+    synchronized void end(RouteMeters m) {
+        if (byRoute.get(m.route()) != m) {
+            return;
         }
-
-        private static Counter outcome(MeterRegistry registry, String route, String outcome) {
-            return Counter.builder(DELIVERIES).tag("route", route).tag("outcome", outcome)
-                    .description("Events that reached a final outcome on a route")
-                    .register(registry);
+        m.pending--;
+        if (m.pending == 0 && !routes.contains(m.route())) {
+            unregister(m);
+            byRoute.remove(m.route());
         }
+    }
 
-        void onDelivered(long recordTimestampMs) {
-            delivered.increment();
-            // a producer clock ahead of ours would give a negative lag: count it as zero
-            endToEnd.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - recordTimestampMs)));
-        }
+    /** The meters of a route, for the status API; null if it has none (not in the config, not busy). */
+    public synchronized RouteMeters find(String route) {
+        return byRoute.get(route);
+    }
 
-        void onRetried() {
-            retried.increment();
+    /**
+     * Takes the meters out of the registry when the application stops (after the drain): Quarkus
+     * registers into Micrometer's global registry, which outlives one application in dev-mode live
+     * reload and across {@code @QuarkusTest} applications in one JVM.
+     */
+    @PreDestroy
+    synchronized void close() {
+        if (following != null) {
+            following.cancel();
         }
+        byRoute.values().forEach(this::unregister);
+        byRoute.clear();
+        routes = Set.of();
+    }
 
-        void onDeadLettered() {
-            deadLettered.increment();
-        }
+    private RouteMeters register(String route) {
+        return new RouteMeters(registry, route, wallClockMs);
+    }
 
-        void onDeadLetterFailed() {
-            failed.increment();
-        }
-
-        void onAttempt(long nanos) {
-            attempt.record(Duration.ofNanos(nanos));
-        }
-
-        public long delivered() {
-            return (long) delivered.count();
-        }
-
-        public long retried() {
-            return (long) retried.count();
-        }
-
-        public long deadLettered() {
-            return (long) deadLettered.count();
-        }
-
-        public long failed() {
-            return (long) failed.count();
-        }
+    private void unregister(RouteMeters m) {
+        m.meters().forEach(registry::remove);
     }
 }

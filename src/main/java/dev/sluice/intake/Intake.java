@@ -2,10 +2,8 @@ package dev.sluice.intake;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,8 +21,6 @@ import dev.sluice.config.CurrentConfig;
 import dev.sluice.lifecycle.Progress;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
@@ -53,15 +49,10 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile boolean stopped;
     private volatile Throwable failure;
     private volatile long appliedVersion;
-    private final MeterRegistry registry;
-    /** sluice_records_consumed_total per topic; topics are bounded by the config. */
-    private final Map<String, Counter> consumed = new ConcurrentHashMap<>();
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
             ConfigTopic configTopic, TopicSubscription topics, Progress progress,
-            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics,
-            MeterRegistry registry) {
-        this.registry = registry;
+            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics) {
         this.progress = progress;
         this.records = records;
         this.configTopic = configTopic;
@@ -103,8 +94,6 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
             return;
         }
         Event event = toEvent(message);
-        consumed.computeIfAbsent(event.topic(), t -> Counter.builder("sluice.records.consumed").tag("topic", t)
-                .description("Records taken from Kafka").register(registry)).increment();
         dispatcher.dispatch(message, event)
                 .subscribe().with(done -> onRecordDone(permit), failure -> onRecordDone(permit));
     }
