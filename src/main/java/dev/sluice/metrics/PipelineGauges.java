@@ -20,8 +20,8 @@ import io.smallrye.mutiny.subscription.Cancellable;
 /**
  * Gauges of the pipeline's state: records in flight and their global limit, the config version in
  * force, and per route in-flight requests and limit (following live config changes). Counters and
- * timers are updated where things happen ({@code DeliveryStats}, {@code Intake}); these are only
- * read when Prometheus scrapes, from values that are cheap to read and never block.
+ * timers are updated where things happen ({@code RouteMeters}); these are only read when
+ * Prometheus scrapes, from values that are cheap to read and never block.
  */
 @ApplicationScoped
 public class PipelineGauges {

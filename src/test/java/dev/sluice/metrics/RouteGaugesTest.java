@@ -1,10 +1,12 @@
 package dev.sluice.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -41,11 +43,23 @@ class RouteGaugesTest {
         gauges.follow(List.of("a", "b"));
         String scrape = registry.scrape();
         assertTrue(scrape.contains("sluice_in_flight_limit{route=\"a\",} 6.0"), scrape);
+        assertEquals(4, registry.getMeters().size(), "two gauges per route, no leftovers");
     }
 
     @Test
     void aRouteWhoseLimitIsNotInForceYetHasNoValue() {
         gauges.follow(List.of("c"));
         assertTrue(registry.scrape().contains("sluice_in_flight{route=\"c\",} NaN"), registry.scrape());
+    }
+
+    @Test
+    void noRoutesLeaveNoGauges() {
+        KeyedGauges<String> keyed = new KeyedGauges<>(registry, k -> List.of(
+                io.micrometer.core.instrument.Gauge.builder("x", () -> 1).tag("k", k).register(registry)));
+        keyed.follow(List.of("p", "q"));
+        assertEquals(Set.of("p", "q"), keyed.keys());
+        keyed.clear();
+        assertEquals(Set.of(), keyed.keys());
+        assertTrue(registry.getMeters().isEmpty(), () -> registry.scrape());
     }
 }
