@@ -27,7 +27,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
 public final class ConfigJson {
     private static final Set<String> ROOT_KEYS = Set.of("max-in-flight", "routes");
     private static final Set<String> ROUTE_KEYS = Set.of("name", "topics", "target", "max-in-flight", "timeout",
-            "retry", "dead-letter-topic");
+            "retry", "dead-letter-topic", "expects", "max-value-bytes", "ordering");
     private static final Set<String> TARGET_KEYS = Set.of("url");
     private static final Set<String> RETRY_KEYS = Set.of("max-attempts", "initial-backoff", "max-backoff", "jitter");
 
@@ -59,6 +59,9 @@ public final class ConfigJson {
             retry.put("max-backoff", format(r.retry().maxBackoff()));
             retry.put("jitter", r.retry().jitter());
             n.put("dead-letter-topic", r.deadLetterTopic());
+            n.put("expects", r.expects().configName());
+            n.put("max-value-bytes", r.maxValueBytes());
+            n.put("ordering", r.ordering().configName());
         }
         return root;
     }
@@ -83,18 +86,8 @@ public final class ConfigJson {
                 }
             }
         }
-        try {
-            SluiceConfig config = SluiceConfig.validated(maxInFlight, routes, SluiceConfig.PathStyle.JSON);
-            if (problems.isEmpty()) {
-                return config;
-            }
-        } catch (InvalidConfigException e) {
-            // report the semantic problems too, except for fields already reported as malformed
-            Set<String> reported = new java.util.HashSet<>();
-            problems.forEach(pr -> reported.add(pr.field()));
-            e.problems().stream().filter(pr -> !reported.contains(pr.field())).forEach(problems::add);
-        }
-        throw new InvalidConfigException(problems);
+        // the semantic problems are reported too, except for fields already reported as malformed
+        return SluiceConfig.validated(maxInFlight, routes, SluiceConfig.PathStyle.JSON, problems);
     }
 
     private Route readRoute(JsonNode n, String p) {
@@ -143,8 +136,21 @@ public final class ConfigJson {
                 duration(retry, "max-backoff", p + "retry.max-backoff", Duration.ofSeconds(30)),
                 number(retry, "jitter", p + "retry.jitter", 0.5));
         String dlq = text(n, "dead-letter-topic", p + "dead-letter-topic", "sluice-dead-letter", false);
+        String expectsText = text(n, "expects", p + "expects", Expects.ANY.configName(), false);
+        Expects expects = Expects.parse(expectsText).orElse(null);
+        if (expects == null) {
+            problems.add(Expects.notOneOf(p + "expects", expectsText));
+            expects = Expects.ANY;
+        }
+        int maxValueBytes = integer(n, "max-value-bytes", p + "max-value-bytes", Route.DEFAULT_MAX_VALUE_BYTES);
+        String orderingText = text(n, "ordering", p + "ordering", Ordering.KEY.configName(), false);
+        Ordering ordering = Ordering.parse(orderingText).orElse(null);
+        if (ordering == null) {
+            problems.add(Ordering.notOneOf(p + "ordering", orderingText));
+            ordering = Ordering.KEY;
+        }
         // built even when malformed (defaults stand in), so the semantic checks still run on the rest
-        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq);
+        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes, ordering);
     }
 
     private void unknownKeys(JsonNode n, Set<String> known, String p) {

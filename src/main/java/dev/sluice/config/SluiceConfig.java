@@ -30,6 +30,27 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
 
     /** Checks every field and returns the snapshot, or throws listing every problem with its path. */
     public static SluiceConfig validated(int maxInFlight, List<Route> routes, PathStyle paths) {
+        return validated(maxInFlight, routes, paths, List.of());
+    }
+
+    /**
+     * As {@link #validated(int, List, PathStyle)}, adding the problems a reader found before the
+     * snapshot could be built (malformed values, for which defaults stood in): all are reported
+     * together, and a field already reported as malformed is not reported again.
+     */
+    static SluiceConfig validated(int maxInFlight, List<Route> routes, PathStyle paths, List<ConfigProblem> earlier) {
+        List<ConfigProblem> problems = new ArrayList<>(earlier);
+        Set<String> reported = new HashSet<>();
+        earlier.forEach(p -> reported.add(p.field()));
+        List<ConfigProblem> found = check(maxInFlight, routes, paths);
+        found.stream().filter(p -> !reported.contains(p.field())).forEach(problems::add);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        return new SluiceConfig(maxInFlight, routes);
+    }
+
+    private static List<ConfigProblem> check(int maxInFlight, List<Route> routes, PathStyle paths) {
         List<ConfigProblem> problems = new ArrayList<>();
         if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_CEILING) {
             problems.add(new ConfigProblem(paths.root("max-in-flight"),
@@ -67,26 +88,41 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
                 problems.add(new ConfigProblem(p + "dead-letter-topic",
                         "'" + r.deadLetterTopic() + "' is also a source topic; dead letters would loop"));
             }
+            if (r.expects() == null) {
+                problems.add(new ConfigProblem(p + "expects", "is required (one of " + Expects.choices() + ")"));
+            }
+            if (r.ordering() == null) {
+                problems.add(new ConfigProblem(p + "ordering", "is required (one of key, partition, none)"));
+            }
+            if (r.maxValueBytes() < 1) {
+                problems.add(new ConfigProblem(p + "max-value-bytes", "must be greater than 0, was " + r.maxValueBytes()));
+            }
         }
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigException(problems);
-        }
-        return new SluiceConfig(maxInFlight, routes);
+        return problems;
     }
 
     /** Builds and validates the seed snapshot from startup settings ({@code sluice.*}). */
     public static SluiceConfig fromSettings(SluiceSettings s) {
         List<Route> routes = new ArrayList<>();
+        List<ConfigProblem> malformed = new ArrayList<>();
         // sorted so that error messages and logs list routes in a stable order
         for (Map.Entry<String, SluiceSettings.RouteSettings> e : new TreeMap<>(s.routes()).entrySet()) {
             SluiceSettings.RouteSettings r = e.getValue();
             SluiceSettings.RetrySettings retry = r.retry();
+            Expects expects = Expects.parse(r.expects()).orElse(null);
+            if (expects == null) {
+                malformed.add(Expects.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "expects", r.expects()));
+            }
+            Ordering ordering = Ordering.parse(r.ordering()).orElse(null);
+            if (ordering == null) {
+                malformed.add(Ordering.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "ordering", r.ordering()));
+            }
             routes.add(new Route(e.getKey(), r.topics(), parseUrl(r.target().url().orElse(null)), r.maxInFlight(),
                     r.timeout(), new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff(),
                             retry.jitter()),
-                    r.deadLetterTopic()));
+                    r.deadLetterTopic(), expects, r.maxValueBytes(), ordering));
         }
-        return validated(s.maxInFlight(), routes, PathStyle.PROPERTIES);
+        return validated(s.maxInFlight(), routes, PathStyle.PROPERTIES, malformed);
     }
 
     /** Source topics of all routes, each once, in route order. */

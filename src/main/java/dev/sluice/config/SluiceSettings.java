@@ -44,6 +44,25 @@ public interface SluiceSettings {
         /** Topic that receives records this route could not deliver. Default: sluice-dead-letter. */
         @WithDefault("sluice-dead-letter")
         String deadLetterTopic();
+
+        /**
+         * What a record value must be to be sent: any, json or cloudevents (binary or structured
+         * mode). A value that is not goes to the dead-letter topic unsent.
+         */
+        @WithDefault("any")
+        String expects();
+
+        /** Largest record value sent, in bytes; a larger one goes to the dead-letter topic unsent. */
+        @WithDefault("1048576")
+        int maxValueBytes();
+
+        /**
+         * Delivery order: key (same key one after another in offset order, keys in parallel; a
+         * null key falls back to partition order), partition (one at a time per partition) or
+         * none (any order).
+         */
+        @WithDefault("key")
+        String ordering();
     }
 
     interface TargetSettings {

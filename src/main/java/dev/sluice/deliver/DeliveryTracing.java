@@ -8,6 +8,7 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.sluice.config.Route;
 import dev.sluice.intake.Event;
@@ -64,9 +65,13 @@ public class DeliveryTracing {
     private final Tracer tracer;
     private final TextMapPropagator propagator;
 
-    DeliveryTracing(OpenTelemetry openTelemetry) {
-        this.tracer = openTelemetry.getTracer("dev.sluice");
-        this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
+    DeliveryTracing(OpenTelemetry openTelemetry,
+            @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean sdkDisabled) {
+        // a disabled SDK still hands out a tracer that makes span ids and a propagator that
+        // injects them: the target would get a parent span that no backend ever sees
+        OpenTelemetry otel = sdkDisabled ? OpenTelemetry.noop() : openTelemetry;
+        this.tracer = otel.getTracer("dev.sluice");
+        this.propagator = otel.getPropagators().getTextMapPropagator();
     }
 
     /** Starts the span of one record's delivery on one route. */

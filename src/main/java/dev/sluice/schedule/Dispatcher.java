@@ -1,5 +1,6 @@
 package dev.sluice.schedule;
 
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.Ordering;
 import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.Delivery;
@@ -19,14 +21,19 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Takes one record from the intake to its outcome: match routes, deliver to each (in parallel,
- * each within its route's in-flight limit), then ack, or nack when a dead-letter write failed.
- * The returned Uni completes only once the record is acked or nacked.
+ * each within its route's in-flight limit and behind earlier records of its ordering lane), then
+ * ack, or nack when a dead-letter write failed. The returned Uni completes only once the record
+ * is acked or nacked.
+ *
+ * <p>Records wait in lanes while holding a global in-flight permit, so the global limit bounds
+ * the waiting ones too: when lanes hold it all, the intake stops pulling from Kafka.
  */
 @ApplicationScoped
 public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     private final Delivery delivery;
     private final Map<String, InFlightLimit> routeLimits = new HashMap<>();
+    private final Map<String, Lanes> routeLanes = new HashMap<>();
     private volatile Plan plan;
 
     Dispatcher(CurrentConfig config, Delivery delivery) {
@@ -36,7 +43,8 @@ public class Dispatcher {
     }
 
     /** What the dispatcher runs with: a snapshot, its version, its router and the limit of each route. */
-    private record Plan(long version, SluiceConfig config, Router router, Map<String, InFlightLimit> limits) {
+    private record Plan(long version, SluiceConfig config, Router router, Map<String, InFlightLimit> limits,
+            Map<String, Lanes> lanes) {
     }
 
     /**
@@ -49,8 +57,11 @@ public class Dispatcher {
             // waiters hold global permits, so the global ceiling bounds them whatever the config
             routeLimits.computeIfAbsent(r.name(), n -> new InFlightLimit(r.maxInFlight(), SluiceConfig.MAX_IN_FLIGHT_CEILING))
                     .resize(r.maxInFlight());
+            // lanes outlive snapshots too: a record already waiting keeps its place. A change of
+            // ordering mode applies to records dispatched from now on.
+            routeLanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_IN_FLIGHT_CEILING));
         }
-        plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimits));
+        plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimits), Map.copyOf(routeLanes));
     }
 
     /** Version of the config snapshot new records are dispatched with. */
@@ -70,7 +81,8 @@ public class Dispatcher {
             return Uni.createFrom().voidItem();
         }
         List<Uni<Delivery.Result>> deliveries = routes.stream()
-                .map(r -> delivery.deliver(r, event, current.limits().get(r.name())))
+                .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
+                        () -> delivery.deliver(r, event, current.limits().get(r.name()))))
                 .toList();
         // wait for every route even when one fails, so in-flight counts stay true
         return Uni.join().all(deliveries).andCollectFailures()
@@ -79,6 +91,30 @@ public class Dispatcher {
                         ? Uni.createFrom().voidItem()
                         : Uni.createFrom().completionStage(message::ack))
                 .onFailure().recoverWithUni(t -> Uni.createFrom().completionStage(() -> message.nack(t)));
+    }
+
+    /** Records of one partition of one topic. */
+    record PartitionLane(String topic, int partition) {
+    }
+
+    /** Records of one key in one partition of one topic (ByteBuffer compares the key's bytes). */
+    record KeyLane(String topic, int partition, ByteBuffer key) {
+    }
+
+    /** The lane of a record under an ordering mode; null means no lane (any order). */
+    static Object laneOf(Ordering ordering, Event event) {
+        return switch (ordering) {
+            case NONE -> null;
+            case PARTITION -> new PartitionLane(event.topic(), event.partition());
+            case KEY -> event.key() == null
+                    ? new PartitionLane(event.topic(), event.partition())
+                    : new KeyLane(event.topic(), event.partition(), ByteBuffer.wrap(event.key()));
+        };
+    }
+
+    /** The lanes of a route, for status and metrics; null for an unknown route. */
+    public Lanes lanesOf(String route) {
+        return plan.lanes().get(route);
     }
 
     /** The limit of a route, for status and tests; null for an unknown route. */

@@ -33,6 +33,9 @@ class SluiceConfigTest {
         Duration timeout = Duration.ofSeconds(5);
         RetryPolicy retry = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(30), 0.2);
         String deadLetterTopic;
+        Expects expects = Expects.ANY;
+        int maxValueBytes = Route.DEFAULT_MAX_VALUE_BYTES;
+        Ordering ordering = Ordering.KEY;
 
         RouteBuilder(String name, List<String> topics) {
             this.name = name;
@@ -45,7 +48,7 @@ class SluiceConfigTest {
         }
 
         Route build() {
-            return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic);
+            return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering);
         }
     }
 
@@ -92,6 +95,9 @@ class SluiceConfigTest {
                         "routes[0].dead-letter-topic"),
                 bad("duplicate route names", GLOBAL, List.of(route("orders", "orders"), route("orders", "orders-eu")),
                         "routes[1].name"),
+                badRoute("max-value-bytes 0", r -> { r.maxValueBytes = 0; return r; }, "routes[0].max-value-bytes"),
+                badRoute("max-value-bytes negative", r -> { r.maxValueBytes = -1; return r; }, "routes[0].max-value-bytes"),
+                badRoute("missing expects", r -> { r.expects = null; return r; }, "routes[0].expects"),
                 bad("no routes", GLOBAL, List.of(), "routes"));
     }
 
@@ -164,6 +170,7 @@ class SluiceConfigTest {
             x.maxInFlight = SluiceConfig.MAX_IN_FLIGHT_CEILING;
             x.timeout = Duration.ofMinutes(10);
             x.retry = retry(1, 1_000, 1_000, 1.0);
+            x.maxValueBytes = 1;
             return x;
         }).build();
 

@@ -105,6 +105,27 @@ public final class Kafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends one record per (key, value) pair in list order, then waits for every ack; returns the
+     * metadata (partition, offset) of each, in the same order.
+     */
+    public List<RecordMetadata> sendKeyed(String topic, List<Map.Entry<String, String>> keyedValues) {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(keyedValues.size());
+        for (Map.Entry<String, String> kv : keyedValues) {
+            acks.add(producer.send(new ProducerRecord<>(topic, kv.getKey() == null ? null : kv.getKey().getBytes(StandardCharsets.UTF_8),
+                    kv.getValue().getBytes(StandardCharsets.UTF_8))));
+        }
+        List<RecordMetadata> sent = new ArrayList<>(acks.size());
+        for (Future<RecordMetadata> ack : acks) {
+            try {
+                sent.add(ack.get(60, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return sent;
+    }
+
     /** Reads {@code topic} from the beginning until {@code expected} records arrived or the timeout passed. */
     public List<ConsumerRecord<byte[], byte[]>> read(String topic, int expected, Duration timeout) {
         Properties p = new Properties();

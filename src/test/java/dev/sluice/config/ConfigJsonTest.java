@@ -1,0 +1,94 @@
+package dev.sluice.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.smallrye.config.WithDefault;
+
+class ConfigJsonTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static JsonNode doc(String routeExtras) throws Exception {
+        return MAPPER.readTree("{\"routes\":[{\"name\":\"orders\",\"topics\":[\"orders\"],"
+                + "\"target\":{\"url\":\"http://localhost:1/x\"}" + routeExtras + "}]}");
+    }
+
+    private static List<ConfigProblem> problems(String routeExtras) throws Exception {
+        JsonNode d = doc(routeExtras);
+        return assertThrows(InvalidConfigException.class, () -> ConfigJson.read(d)).problems();
+    }
+
+    @Test
+    void omittedValueOptionsTakeTheSameDefaultsAsTheProperties() throws Exception {
+        Route r = ConfigJson.read(doc("")).routes().get(0);
+
+        assertEquals(Expects.ANY, r.expects());
+        assertEquals(Route.DEFAULT_MAX_VALUE_BYTES, r.maxValueBytes());
+        assertEquals(Expects.parse(settingsDefault("expects")).orElseThrow(), r.expects());
+        assertEquals(Integer.parseInt(settingsDefault("maxValueBytes")), r.maxValueBytes());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({ "json, JSON", "cloudevents, CLOUDEVENTS", "any, ANY", "JSON, JSON", "' CloudEvents ', CLOUDEVENTS" })
+    void expectsIsReadCaseInsensitively(String text, Expects expected) throws Exception {
+        assertEquals(expected, ConfigJson.read(doc(",\"expects\":\"" + text + "\"")).routes().get(0).expects());
+    }
+
+    @Test
+    void orderingDefaultsToKeyIsReadAndWrittenAndChecked() throws Exception {
+        assertEquals(Ordering.KEY, ConfigJson.read(doc("")).routes().get(0).ordering());
+        assertEquals(Ordering.parse(settingsDefault("ordering")).orElseThrow(), ConfigJson.read(doc("")).routes().get(0).ordering());
+        SluiceConfig none = ConfigJson.read(doc(",\"ordering\":\"none\""));
+        assertEquals(Ordering.NONE, none.routes().get(0).ordering());
+        assertEquals("none", ConfigJson.write(none, new com.fasterxml.jackson.databind.ObjectMapper())
+                .path("routes").get(0).path("ordering").asText());
+        assertEquals(List.of("routes[0].ordering: must be one of key, partition, none, was 'random'"),
+                problems(",\"ordering\":\"random\"").stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void maxValueBytesIsRead() throws Exception {
+        assertEquals(4096, ConfigJson.read(doc(",\"max-value-bytes\":4096")).routes().get(0).maxValueBytes());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "unknown expects        | ,\"expects\":\"xml\"          | routes[0].expects: must be one of any, json, cloudevents, was 'xml'",
+            "expects not a string   | ,\"expects\":1                | routes[0].expects: must be a string",
+            "max-value-bytes zero   | ,\"max-value-bytes\":0        | routes[0].max-value-bytes: must be greater than 0, was 0",
+            "max-value-bytes text   | ,\"max-value-bytes\":\"1MiB\" | routes[0].max-value-bytes: must be an integer",
+            "max-value-bytes > int  | ,\"max-value-bytes\":3000000000 | routes[0].max-value-bytes: must be an integer" })
+    void badValueOptionsAreRefusedWithTheirFieldPath(String defect, String extras, String expected) throws Exception {
+        assertEquals(List.of(expected), problems(extras).stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void bothBadOptionsAreReportedTogether() throws Exception {
+        assertEquals(List.of("routes[0].expects", "routes[0].max-value-bytes"),
+                problems(",\"expects\":\"avro\",\"max-value-bytes\":-5").stream().map(ConfigProblem::field).toList());
+    }
+
+    @Test
+    void writtenConfigReadsBackTheSame() throws Exception {
+        SluiceConfig config = ConfigJson.read(doc(",\"expects\":\"cloudevents\",\"max-value-bytes\":65536"));
+
+        JsonNode written = ConfigJson.write(config, MAPPER);
+
+        assertEquals("cloudevents", written.at("/routes/0/expects").asText());
+        assertEquals(65536, written.at("/routes/0/max-value-bytes").asInt());
+        assertEquals(config, ConfigJson.read(written));
+    }
+
+    private static String settingsDefault(String method) throws NoSuchMethodException {
+        return SluiceSettings.RouteSettings.class.getMethod(method).getAnnotation(WithDefault.class).value();
+    }
+}

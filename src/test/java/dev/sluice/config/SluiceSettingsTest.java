@@ -1,0 +1,74 @@
+package dev.sluice.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/** Startup properties to a snapshot: the route's value options, with their properties-style paths. */
+class SluiceSettingsTest {
+
+    private static SluiceConfig fromProperties(Map<String, String> extra) {
+        Map<String, String> props = new HashMap<>(Map.of(
+                "sluice.routes.orders.topics", "orders",
+                "sluice.routes.orders.target.url", "http://localhost:1/x"));
+        props.putAll(extra);
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(SluiceSettings.class)
+                // "10s" as Quarkus reads it, not only ISO-8601
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new PropertiesConfigSource(props, "test", 100))
+                .build();
+        return SluiceConfig.fromSettings(config.getConfigMapping(SluiceSettings.class));
+    }
+
+    @Test
+    void valueOptionsDefaultToAnyValueUpTo1MiB() {
+        Route r = fromProperties(Map.of()).routes().get(0);
+
+        assertEquals(Expects.ANY, r.expects());
+        assertEquals(1_048_576, r.maxValueBytes());
+    }
+
+    @Test
+    void valueOptionsAreRead() {
+        Route r = fromProperties(Map.of("sluice.routes.orders.expects", "cloudevents",
+                "sluice.routes.orders.max-value-bytes", "4096")).routes().get(0);
+
+        assertEquals(Expects.CLOUDEVENTS, r.expects());
+        assertEquals(4096, r.maxValueBytes());
+    }
+
+    @Test
+    void orderingDefaultsToKeyAndIsRead() {
+        assertEquals(Ordering.KEY, fromProperties(Map.of()).routes().get(0).ordering());
+        assertEquals(Ordering.PARTITION,
+                fromProperties(Map.of("sluice.routes.orders.ordering", "Partition")).routes().get(0).ordering());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> fromProperties(Map.of("sluice.routes.orders.ordering", "fifo")));
+        assertEquals(List.of("sluice.routes.orders.ordering: must be one of key, partition, none, was 'fifo'"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void badValueOptionsAreListedByKey() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.routes.orders.expects", "protobuf",
+                "sluice.routes.orders.max-value-bytes", "0")));
+
+        assertEquals(List.of(
+                "sluice.routes.orders.expects: must be one of any, json, cloudevents, was 'protobuf'",
+                "sluice.routes.orders.max-value-bytes: must be greater than 0, was 0"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+}
