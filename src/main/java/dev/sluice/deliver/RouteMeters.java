@@ -47,7 +47,7 @@ public final class RouteMeters {
         this.route = route;
         this.wallClockMs = wallClockMs;
         consumed = Counter.builder(CONSUMED).tag("route", route)
-                .description("Records taken from Kafka that matched the route (a record matching two routes counts on each)")
+                .description("Records that matched the route and started their delivery on it (after their lane's wait)")
                 .register(registry);
         delivered = outcome(registry, "delivered");
         deadLettered = outcome(registry, "dead_lettered");
@@ -61,7 +61,7 @@ public final class RouteMeters {
                 .serviceLevelObjectives(ATTEMPT_BUCKETS)
                 .register(registry);
         delivery = Timer.builder(DELIVERY_DURATION).tag("route", route)
-                .description("Delivered events: start on the route to the target's 2xx, permit waits and retries included")
+                .description("Delivered events: start of the delivery (lane's turn) to the target's 2xx, permit waits and retries included")
                 .serviceLevelObjectives(LONG_BUCKETS)
                 .register(registry);
         endToEnd = Timer.builder(END_TO_END).tag("route", route)

@@ -19,7 +19,7 @@ import io.smallrye.mutiny.subscription.Cancellable;
 
 /**
  * Gauges of the pipeline's state: records in flight and their global limit, the config version in
- * force, and per route in-flight requests and limit (following live config changes). Counters and
+ * force, and per route in-flight requests, limit and lane waiters (following live config changes). Counters and
  * timers are updated where things happen ({@code RouteMeters}); these are only read when
  * Prometheus scrapes, from values that are cheap to read and never block.
  */
@@ -48,7 +48,7 @@ public class PipelineGauges {
                 .description("Most records in flight at once, across all routes").register(registry));
         global.add(Gauge.builder("sluice.config.version", config, c -> c.versioned().version()).strongReference(true)
                 .description("Version of the config in force (0: startup properties)").register(registry));
-        routes = new RouteGauges(registry, dispatcher::limitOf);
+        routes = new RouteGauges(registry, dispatcher::limitOf, dispatcher::lanesOf);
         following = config.changes().subscribe()
                 .with(v -> routes.follow(v.value().routes().stream().map(Route::name).toList()));
     }

@@ -6,30 +6,33 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.Lanes;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * {@code sluice_in_flight{route}} and {@code sluice_in_flight_limit{route}} for exactly the routes
- * of the config in force (see {@link KeyedGauges}). Each gauge looks its route's limit up by name
- * on every scrape, so it never holds on to a limit object and reads nothing while no scrape runs.
+ * {@code sluice_in_flight{route}}, {@code sluice_in_flight_limit{route}} and
+ * {@code sluice_lane_waiting{route}} for exactly the routes of the config in force (see
+ * {@link KeyedGauges}). Each gauge looks its route's limit or lanes up by name on every scrape, so
+ * it never holds on to them and reads nothing while no scrape runs.
  */
 public final class RouteGauges {
     static final String IN_FLIGHT = "sluice.in.flight";
     static final String LIMIT = "sluice.in.flight.limit";
+    static final String LANE_WAITING = "sluice.lane.waiting";
 
     private final MeterRegistry registry;
-    private final Function<String, InFlightLimit> limits;
     private final KeyedGauges<String> gauges;
 
-    /** {@code limits} gives a route's limit by name, null when the route is unknown. */
-    public RouteGauges(MeterRegistry registry, Function<String, InFlightLimit> limits) {
+    /** {@code limits} and {@code lanes} give a route's limit and lanes by name, null when the route is unknown. */
+    public RouteGauges(MeterRegistry registry, Function<String, InFlightLimit> limits, Function<String, Lanes> lanes) {
         this.registry = registry;
-        this.limits = limits;
         this.gauges = new KeyedGauges<>(registry, route -> List.of(
-                gauge(IN_FLIGHT, route, InFlightLimit::inFlight, "Requests of this route on the wire now"),
-                gauge(LIMIT, route, InFlightLimit::limit, "Most requests of this route on the wire at once")));
+                gauge(IN_FLIGHT, route, limits, InFlightLimit::inFlight, "Requests of this route on the wire now"),
+                gauge(LIMIT, route, limits, InFlightLimit::limit, "Most requests of this route on the wire at once"),
+                gauge(LANE_WAITING, route, lanes, Lanes::waiting,
+                        "Records of this route waiting for their lane: an earlier one of the same key or partition is under way")));
     }
 
     /** Makes the gauges match {@code routes}, the route names of the config now in force. */
@@ -37,11 +40,12 @@ public final class RouteGauges {
         gauges.follow(routes);
     }
 
-    private Meter gauge(String name, String route, ToDoubleFunction<InFlightLimit> read, String description) {
+    private <T> Meter gauge(String name, String route, Function<String, T> lookup, ToDoubleFunction<T> read,
+            String description) {
         // NaN (no sample) in the moment between a route's config and its limit being in force
         return Gauge.builder(name, () -> {
-            InFlightLimit limit = limits.apply(route);
-            return limit == null ? Double.NaN : read.applyAsDouble(limit);
+            T source = lookup.apply(route);
+            return source == null ? Double.NaN : read.applyAsDouble(source);
         }).tag("route", route).description(description).register(registry);
     }
 }

@@ -101,6 +101,7 @@ class MetricsIT {
         assertEquals(sinkDelivered, after.delta(before, "sluice_end_to_end_seconds_bucket", le("+Inf")));
 
         assertEquals(8, after.value("sluice_in_flight_limit", METERED));
+        assertEquals(0, after.value("sluice_lane_waiting", METERED));
         assertEquals(32, after.value("sluice_records_in_flight_limit", Map.of()));
         assertEquals(configVersion(), after.value("sluice_config_version", Map.of()));
         await().atMost(AT_MOST).untilAsserted(() -> {

@@ -11,13 +11,16 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.Lanes;
 import io.micrometer.prometheus.PrometheusConfig;
+import io.smallrye.mutiny.Uni;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 
 class RouteGaugesTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, InFlightLimit> limits = Map.of("a", new InFlightLimit(4, 0), "b", new InFlightLimit(8, 0));
-    private final RouteGauges gauges = new RouteGauges(registry, limits::get);
+    private final Map<String, Lanes> lanes = Map.of("a", new Lanes(16), "b", new Lanes(16));
+    private final RouteGauges gauges = new RouteGauges(registry, limits::get, lanes::get);
 
     @Test
     void gaugesFollowTheRoutesInForce() {
@@ -27,6 +30,7 @@ class RouteGaugesTest {
         assertTrue(scrape.contains("sluice_in_flight{route=\"a\",} 1.0"), scrape);
         assertTrue(scrape.contains("sluice_in_flight_limit{route=\"a\",} 4.0"), scrape);
         assertTrue(scrape.contains("sluice_in_flight_limit{route=\"b\",} 8.0"), scrape);
+        assertTrue(scrape.contains("sluice_lane_waiting{route=\"a\",} 0.0"), scrape);
 
         gauges.follow(List.of("b"));
         scrape = registry.scrape();
@@ -43,7 +47,17 @@ class RouteGaugesTest {
         gauges.follow(List.of("a", "b"));
         String scrape = registry.scrape();
         assertTrue(scrape.contains("sluice_in_flight_limit{route=\"a\",} 6.0"), scrape);
-        assertEquals(4, registry.getMeters().size(), "two gauges per route, no leftovers");
+        assertEquals(6, registry.getMeters().size(), "three gauges per route, no leftovers");
+    }
+
+    @Test
+    void recordsWaitingForTheirLaneAreCounted() {
+        gauges.follow(List.of("a"));
+        // one record of key k runs (never completes here), two more of k wait behind it
+        for (int i = 0; i < 3; i++) {
+            lanes.get("a").submit("k", () -> Uni.createFrom().nothing()).subscribe().with(x -> { });
+        }
+        assertTrue(registry.scrape().contains("sluice_lane_waiting{route=\"a\",} 2.0"), registry.scrape());
     }
 
     @Test
