@@ -19,9 +19,12 @@ import io.smallrye.mutiny.Uni;
  * Delivers one event to one route, retrying and dead-lettering as the route's policy says.
  *
  * <pre>
- *                 +--------------------- backoff elapsed ----------------------+
- *                 v                                                            |
- *   start --> onAttempt(n): take a route permit, POST, give the permit back    |
+ *   start --> value check (ValueGate: max-value-bytes, expects)
+ *                 +-- refused --------------------------------> onRefused: dead-letter write, 0 attempts
+ *                 |
+ *                 |  +------------------ backoff elapsed ----------------------+
+ *                 v  v                                                         |
+ *             onAttempt(n): take a route permit, POST, give the permit back    |
  *                 |                                                            |
  *                 +-- SUCCESS ----------------------------> DELIVERED           |
  *                 +-- RETRIABLE, n &lt; max-attempts -------> onRetriable: wait --+
@@ -30,6 +33,9 @@ import io.smallrye.mutiny.Uni;
  *                                                            +-- acked  --> DEAD_LETTERED
  *                                                            +-- failed --> failure (source record is not acked)
  * </pre>
+ *
+ * A refused value never reaches the target and takes no route permit: it is not the target's
+ * answer that condemns it, so retrying could not help.
  *
  * When the drain has begun, a first attempt that gets its permit is not started (ABANDONED: the
  * record stays unacked); retries already under way go on until the drain deadline.
@@ -47,6 +53,7 @@ public class Delivery {
         ABANDONED
     }
 
+    private final ValueGate gate;
     private final HttpTarget http;
     private final DeadLetterWriter deadLetters;
     private final DeliveryStats stats;
@@ -54,8 +61,9 @@ public class Delivery {
     private final Progress progress;
     private final DeliveryTracing tracing;
 
-    Delivery(HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping, Progress progress,
-            DeliveryTracing tracing) {
+    Delivery(ValueGate gate, HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping,
+            Progress progress, DeliveryTracing tracing) {
+        this.gate = gate;
         this.tracing = tracing;
         this.progress = progress;
         this.stopping = stopping;
@@ -73,13 +81,20 @@ public class Delivery {
             Span span = tracing.startDelivery(route, event);
             RouteMeters meters = stats.begin(route.name());
             long started = System.nanoTime();
-            return onAttempt(route, event, limit, 1, span, meters)
+            return gate.refusal(route, event)
+                    .chain(refusal -> refusal.isPresent()
+                            ? onRefused(route, event, refusal.get())
+                            : onAttempt(route, event, limit, 1, span, meters))
                     .onTermination().invoke((result, failure, cancelled) -> {
                         tracing.endDelivery(span, result, failure);
                         meters.onEnd(result, failure, System.nanoTime() - started, event.timestamp());
                         stats.end(meters);
                     });
         });
+    }
+
+    private Uni<Result> onRefused(Route route, Event event, String reason) {
+        return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0);
     }
 
     private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt, Span span,

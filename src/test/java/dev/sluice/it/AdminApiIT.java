@@ -68,7 +68,9 @@ class AdminApiIT {
                 Arguments.of("jitter above 1", "{\"routes\":[{" + ok + ",\"retry\":{\"jitter\":1.5}}]}", "routes[0].retry.jitter"),
                 Arguments.of("duplicate names", "{\"routes\":[{" + ok + "},{" + ok + "}]}", "routes[1].name"),
                 Arguments.of("bad topic name", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a b\"],\"target\":{\"url\":\"http://h/x\"}}]}", "routes[0].topics[0]"),
-                Arguments.of("dead letters loop", "{\"routes\":[{" + ok + ",\"dead-letter-topic\":\"it.live\"}]}", "routes[0].dead-letter-topic"));
+                Arguments.of("dead letters loop", "{\"routes\":[{" + ok + ",\"dead-letter-topic\":\"it.live\"}]}", "routes[0].dead-letter-topic"),
+                Arguments.of("unknown expects", "{\"routes\":[{" + ok + ",\"expects\":\"xml\"}]}", "routes[0].expects"),
+                Arguments.of("zero max-value-bytes", "{\"routes\":[{" + ok + ",\"max-value-bytes\":0}]}", "routes[0].max-value-bytes"));
     }
 
     @ParameterizedTest(name = "{0}")

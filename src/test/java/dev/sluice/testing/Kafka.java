@@ -35,6 +35,11 @@ public final class Kafka implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
 
     public Kafka(String bootstrap) {
+        this(bootstrap, Map.of());
+    }
+
+    /** With producer properties added or replaced (e.g. max.request.size for large records). */
+    public Kafka(String bootstrap, Map<String, String> producerOverrides) {
         this.bootstrap = bootstrap;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         Properties p = new Properties();
@@ -47,6 +52,7 @@ public final class Kafka implements AutoCloseable {
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(producerOverrides);
         this.producer = new KafkaProducer<>(p);
     }
 
@@ -79,11 +85,16 @@ public final class Kafka implements AutoCloseable {
 
     /** Sends one record (value = id) and waits for the broker's ack. */
     public RecordMetadata send(String topic, String key, String id, Map<String, String> headers) {
+        return send(topic, key, id.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    /** Sends one record with any value (null: a tombstone) and waits for the broker's ack. */
+    public RecordMetadata send(String topic, String key, byte[] value, Map<String, String> headers) {
         RecordHeaders h = new RecordHeaders();
         headers.forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
         try {
             return producer.send(new ProducerRecord<>(topic, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                    id.getBytes(StandardCharsets.UTF_8), h)).get(30, TimeUnit.SECONDS);
+                    value, h)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
