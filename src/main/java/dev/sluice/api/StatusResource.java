@@ -17,6 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
 import dev.sluice.deliver.DeliveryStats;
+import dev.sluice.deliver.RouteMeters;
 import dev.sluice.intake.Intake;
 import dev.sluice.lifecycle.Drain;
 import dev.sluice.schedule.Dispatcher;
@@ -85,15 +86,16 @@ public class StatusResource {
     private Map<String, Object> route(Route r, Set<TopicPartition> paused) {
         Map<String, Object> m = new LinkedHashMap<>();
         InFlightLimit limit = dispatcher.limitOf(r.name());
-        DeliveryStats.RouteCounters c = stats.of(r.name());
+        // null only in the instant between a config change and its meters (see DeliveryStats)
+        RouteMeters c = stats.find(r.name());
         m.put("name", r.name());
         m.put("topics", r.topics());
         m.put("inFlight", limit == null ? 0 : limit.inFlight());
         m.put("limit", limit == null ? r.maxInFlight() : limit.limit());
-        m.put("delivered", c.delivered.sum());
-        m.put("retried", c.retried.sum());
-        m.put("deadLettered", c.deadLettered.sum());
-        m.put("failed", c.failed.sum());
+        m.put("delivered", c == null ? 0 : c.delivered());
+        m.put("retried", c == null ? 0 : c.retried());
+        m.put("deadLettered", c == null ? 0 : c.deadLettered());
+        m.put("failed", c == null ? 0 : c.failed());
         // the consumer pauses partitions while the pipeline is full (backpressure)
         List<String> pausedHere = paused.stream().filter(tp -> r.topics().contains(tp.topic()))
                 .map(TopicPartition::toString).sorted().toList();

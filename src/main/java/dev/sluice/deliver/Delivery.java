@@ -72,15 +72,24 @@ public class Delivery {
         this.stats = stats;
     }
 
-    /** Runs the state machine above; {@code limit} is the route's in-flight limit. */
+    /**
+     * Runs the state machine above; {@code limit} is the route's in-flight limit. The span and the
+     * route's meters see every way the machine ends, cancellation included.
+     */
     public Uni<Result> deliver(Route route, Event event, InFlightLimit limit) {
         return Uni.createFrom().deferred(() -> {
             Span span = tracing.startDelivery(route, event);
+            RouteMeters meters = stats.begin(route.name());
+            long started = System.nanoTime();
             return gate.refusal(route, event)
                     .chain(refusal -> refusal.isPresent()
                             ? onRefused(route, event, refusal.get())
-                            : onAttempt(route, event, limit, 1, span))
-                    .onTermination().invoke((result, failure, cancelled) -> tracing.endDelivery(span, result, failure));
+                            : onAttempt(route, event, limit, 1, span, meters))
+                    .onTermination().invoke((result, failure, cancelled) -> {
+                        tracing.endDelivery(span, result, failure);
+                        meters.onEnd(result, failure, System.nanoTime() - started, event.timestamp());
+                        stats.end(meters);
+                    });
         });
     }
 
@@ -88,7 +97,8 @@ public class Delivery {
         return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0);
     }
 
-    private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt, Span span) {
+    private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt, Span span,
+            RouteMeters meters) {
         return slot(limit, attempt)
                 .chain(permit -> {
                     if (permit == null || (attempt == 1 && stopping.isStopping())) {
@@ -99,8 +109,12 @@ public class Delivery {
                         return Uni.createFrom().item(AttemptOutcome.abandoned());
                     }
                     Span attemptSpan = tracing.startAttempt(span, route, attempt);
+                    long sent = System.nanoTime();
                     return http.send(route, event, attemptSpan)
-                            .invoke(outcome -> tracing.endAttempt(attemptSpan, outcome))
+                            .invoke(outcome -> {
+                                meters.onAttempt(System.nanoTime() - sent);
+                                tracing.endAttempt(attemptSpan, outcome);
+                            })
                             .eventually(() -> {
                                 progress.moved();
                                 permit.release();
@@ -110,7 +124,7 @@ public class Delivery {
                     case ABANDONED -> Uni.createFrom().item(Result.ABANDONED);
                     case SUCCESS -> onSuccess(route);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
-                            ? onRetriable(route, event, limit, attempt, outcome, span)
+                            ? onRetriable(route, event, limit, attempt, outcome, span, meters)
                             : onGiveUp(route, event, outcome, attempt);
                     case TERMINAL -> onGiveUp(route, event, outcome, attempt);
                 });
@@ -129,31 +143,28 @@ public class Delivery {
     }
 
     private Uni<Result> onSuccess(Route route) {
-        stats.of(route.name()).delivered.increment();
         return Uni.createFrom().item(Result.DELIVERED);
     }
 
     private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome,
-            Span span) {
+            Span span, RouteMeters meters) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
-        stats.of(route.name()).retried.increment();
+        meters.onRetried();
         RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "attempt %d: %s, retrying in %d ms", attempt,
                 outcome.reason(), delay.toMillis());
         return Uni.createFrom().voidItem()
                 .onItem().delayIt().by(delay)
-                .chain(() -> onAttempt(route, event, limit, attempt + 1, span));
+                .chain(() -> onAttempt(route, event, limit, attempt + 1, span, meters));
     }
 
     private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts) {
         return deadLetters.write(route, event, outcome, attempts)
                 .invoke(() -> {
-                    stats.of(route.name()).deadLettered.increment();
                     RecordLog.log(LOG, Logger.Level.WARN, null, route, event,
                             "attempts=%d: %s; written to dead-letter topic %s", attempts, outcome.reason(),
                             route.deadLetterTopic());
                 })
                 .onFailure().invoke(t -> {
-                    stats.of(route.name()).failed.increment();
                     RecordLog.log(LOG, Logger.Level.ERROR, t, route, event,
                             "dead-letter write to %s failed; the record stays unacknowledged and will be redelivered",
                             route.deadLetterTopic());

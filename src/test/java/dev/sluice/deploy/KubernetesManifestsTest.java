@@ -130,6 +130,17 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void prometheusAnnotationsPointAtTheMetricsEndpoint() throws IOException {
+        JsonNode annotations = deployment.path("spec").path("template").path("metadata").path("annotations");
+        String path = "/" + DeployFiles.appProperty("quarkus.http.non-application-root-path", "q")
+                + "/" + DeployFiles.appProperty("quarkus.micrometer.export.prometheus.path", "metrics");
+        assertEquals("true", annotations.path("prometheus.io/scrape").asText());
+        assertEquals(path, annotations.path("prometheus.io/path").asText());
+        assertEquals(container.path("ports").get(0).path("containerPort").asText(),
+                annotations.path("prometheus.io/port").asText());
+    }
+
+    @Test
     void containerPortIsTheApplicationsHttpPort() throws IOException {
         int appPort = Integer.parseInt(DeployFiles.appProperty("quarkus.http.port", "8080"));
         JsonNode port = container.path("ports").get(0);

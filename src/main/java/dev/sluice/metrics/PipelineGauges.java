@@ -1,0 +1,71 @@
+package dev.sluice.metrics;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.Route;
+import dev.sluice.intake.Intake;
+import dev.sluice.schedule.Dispatcher;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.subscription.Cancellable;
+
+/**
+ * Gauges of the pipeline's state: records in flight and their global limit, the config version in
+ * force, and per route in-flight requests, limit and lane waiters (following live config changes). Counters and
+ * timers are updated where things happen ({@code RouteMeters}); these are only read when
+ * Prometheus scrapes, from values that are cheap to read and never block.
+ */
+@ApplicationScoped
+public class PipelineGauges {
+    private final MeterRegistry registry;
+    private final CurrentConfig config;
+    private final Intake intake;
+    private final Dispatcher dispatcher;
+    private final List<Meter> global = new ArrayList<>();
+    private RouteGauges routes;
+    private Cancellable following;
+
+    PipelineGauges(MeterRegistry registry, CurrentConfig config, Intake intake, Dispatcher dispatcher) {
+        this.registry = registry;
+        this.config = config;
+        this.intake = intake;
+        this.dispatcher = dispatcher;
+    }
+
+    synchronized void start(@Observes StartupEvent event) {
+        // strong references: Micrometer holds gauge state weakly by default
+        global.add(Gauge.builder("sluice.records.in.flight", intake, Intake::inFlight).strongReference(true)
+                .description("Records taken from Kafka and not yet acked or nacked").register(registry));
+        global.add(Gauge.builder("sluice.records.in.flight.limit", intake, i -> i.globalLimit().limit()).strongReference(true)
+                .description("Most records in flight at once, across all routes").register(registry));
+        global.add(Gauge.builder("sluice.config.version", config, c -> c.versioned().version()).strongReference(true)
+                .description("Version of the config in force (0: startup properties)").register(registry));
+        routes = new RouteGauges(registry, dispatcher::limitOf, dispatcher::lanesOf);
+        following = config.changes().subscribe()
+                .with(v -> routes.follow(v.value().routes().stream().map(Route::name).toList()));
+    }
+
+    /**
+     * Takes the gauges out of the registry. The registry can outlive this application: Quarkus
+     * registers into Micrometer's global registry, which a dev-mode live reload (or the next
+     * {@code @QuarkusTest} application in the same JVM) keeps; registering the same gauge again
+     * would hand back the old one, still reading the beans of the stopped application.
+     */
+    @PreDestroy
+    synchronized void stop() {
+        if (following != null) {
+            following.cancel();
+            routes.follow(List.of());
+        }
+        global.forEach(registry::remove);
+        global.clear();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.sluice.metrics;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+
+import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.Lanes;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * {@code sluice_in_flight{route}}, {@code sluice_in_flight_limit{route}} and
+ * {@code sluice_lane_waiting{route}} for exactly the routes of the config in force (see
+ * {@link KeyedGauges}). Each gauge looks its route's limit or lanes up by name on every scrape, so
+ * it never holds on to them and reads nothing while no scrape runs.
+ */
+public final class RouteGauges {
+    static final String IN_FLIGHT = "sluice.in.flight";
+    static final String LIMIT = "sluice.in.flight.limit";
+    static final String LANE_WAITING = "sluice.lane.waiting";
+
+    private final MeterRegistry registry;
+    private final KeyedGauges<String> gauges;
+
+    /** {@code limits} and {@code lanes} give a route's limit and lanes by name, null when the route is unknown. */
+    public RouteGauges(MeterRegistry registry, Function<String, InFlightLimit> limits, Function<String, Lanes> lanes) {
+        this.registry = registry;
+        this.gauges = new KeyedGauges<>(registry, route -> List.of(
+                gauge(IN_FLIGHT, route, limits, InFlightLimit::inFlight, "Requests of this route on the wire now"),
+                gauge(LIMIT, route, limits, InFlightLimit::limit, "Most requests of this route on the wire at once"),
+                gauge(LANE_WAITING, route, lanes, Lanes::waiting,
+                        "Records of this route waiting for their lane: an earlier one of the same key or partition is under way")));
+    }
+
+    /** Makes the gauges match {@code routes}, the route names of the config now in force. */
+    public void follow(Collection<String> routes) {
+        gauges.follow(routes);
+    }
+
+    private <T> Meter gauge(String name, String route, Function<String, T> lookup, ToDoubleFunction<T> read,
+            String description) {
+        // NaN (no sample) in the moment between a route's config and its limit being in force
+        return Gauge.builder(name, () -> {
+            T source = lookup.apply(route);
+            return source == null ? Double.NaN : read.applyAsDouble(source);
+        }).tag("route", route).description(description).register(registry);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.sluice.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.Lanes;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.smallrye.mutiny.Uni;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+
+class RouteGaugesTest {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, InFlightLimit> limits = Map.of("a", new InFlightLimit(4, 0), "b", new InFlightLimit(8, 0));
+    private final Map<String, Lanes> lanes = Map.of("a", new Lanes(16), "b", new Lanes(16));
+    private final RouteGauges gauges = new RouteGauges(registry, limits::get, lanes::get);
+
+    @Test
+    void gaugesFollowTheRoutesInForce() {
+        limits.get("a").tryAcquire();
+        gauges.follow(List.of("a", "b"));
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("sluice_in_flight{route=\"a\",} 1.0"), scrape);
+        assertTrue(scrape.contains("sluice_in_flight_limit{route=\"a\",} 4.0"), scrape);
+        assertTrue(scrape.contains("sluice_in_flight_limit{route=\"b\",} 8.0"), scrape);
+        assertTrue(scrape.contains("sluice_lane_waiting{route=\"a\",} 0.0"), scrape);
+
+        gauges.follow(List.of("b"));
+        scrape = registry.scrape();
+        assertFalse(scrape.contains("route=\"a\""), scrape);
+        assertTrue(scrape.contains("sluice_in_flight_limit{route=\"b\",} 8.0"), scrape);
+    }
+
+    @Test
+    void aRouteRemovedAndAddedBackIsRegisteredAgainWithoutError() {
+        gauges.follow(List.of("a", "b"));
+        gauges.follow(List.of("a", "b"));
+        gauges.follow(List.of("b"));
+        limits.get("a").resize(6);
+        gauges.follow(List.of("a", "b"));
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("sluice_in_flight_limit{route=\"a\",} 6.0"), scrape);
+        assertEquals(6, registry.getMeters().size(), "three gauges per route, no leftovers");
+    }
+
+    @Test
+    void recordsWaitingForTheirLaneAreCounted() {
+        gauges.follow(List.of("a"));
+        // one record of key k runs (never completes here), two more of k wait behind it
+        for (int i = 0; i < 3; i++) {
+            lanes.get("a").submit("k", () -> Uni.createFrom().nothing()).subscribe().with(x -> { });
+        }
+        assertTrue(registry.scrape().contains("sluice_lane_waiting{route=\"a\",} 2.0"), registry.scrape());
+    }
+
+    @Test
+    void aRouteWhoseLimitIsNotInForceYetHasNoValue() {
+        gauges.follow(List.of("c"));
+        assertTrue(registry.scrape().contains("sluice_in_flight{route=\"c\",} NaN"), registry.scrape());
+    }
+
+    @Test
+    void noRoutesLeaveNoGauges() {
+        KeyedGauges<String> keyed = new KeyedGauges<>(registry, k -> List.of(
+                io.micrometer.core.instrument.Gauge.builder("x", () -> 1).tag("k", k).register(registry)));
+        keyed.follow(List.of("p", "q"));
+        assertEquals(Set.of("p", "q"), keyed.keys());
+        keyed.clear();
+        assertEquals(Set.of(), keyed.keys());
+        assertTrue(registry.getMeters().isEmpty(), () -> registry.scrape());
+    }
+}
