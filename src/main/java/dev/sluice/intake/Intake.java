@@ -18,9 +18,11 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.SluiceSettings;
 import dev.sluice.lifecycle.Progress;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.Lanes;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
@@ -40,6 +42,8 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private final TopicSubscription topics;
     private final Set<String> startupTopics;
     private final InFlightLimit global;
+    /** Slots of records parked behind ordering lanes, on top of the global limit. */
+    private final InFlightLimit parked;
     private final Progress progress;
     /** Serialises calls to request(): Reactive Streams requires it, permits free up on any thread. */
     private final AtomicInteger pumpWip = new AtomicInteger();
@@ -51,7 +55,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile long appliedVersion;
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
-            ConfigTopic configTopic, TopicSubscription topics, Progress progress,
+            ConfigTopic configTopic, TopicSubscription topics, Progress progress, SluiceSettings settings,
             @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics) {
         this.progress = progress;
         this.records = records;
@@ -60,6 +64,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         this.startupTopics = Set.copyOf(startupTopics);
         this.dispatcher = dispatcher;
         this.global = new InFlightLimit(config.get().maxInFlight(), 0);
+        this.parked = new InFlightLimit(settings.maxWaiting(), 0);
         // a new global limit applies at once: growth requests more records, shrinking waits
         config.changes().subscribe().with(v -> {
             global.resize(v.value().maxInFlight());
@@ -94,13 +99,63 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
             return;
         }
         Event event = toEvent(message);
-        dispatcher.dispatch(message, event)
-                .subscribe().with(done -> onRecordDone(permit), failure -> onRecordDone(permit));
+        RecordBudget budget = new RecordBudget(permit);
+        dispatcher.dispatch(message, event, budget)
+                .subscribe().with(done -> onRecordDone(budget), failure -> onRecordDone(budget));
     }
 
-    private void onRecordDone(InFlightLimit.Permit permit) {
+    /**
+     * What one record holds: its in-flight permit, or, once parked behind an ordering lane, a
+     * parking slot instead (the permit goes back at once, so the intake takes another record).
+     */
+    private final class RecordBudget implements Lanes.Parking {
+        private InFlightLimit.Permit permit;
+        private InFlightLimit.Permit slot;
+
+        RecordBudget(InFlightLimit.Permit permit) {
+            this.permit = permit;
+        }
+
+        @Override
+        public boolean park() {
+            InFlightLimit.Permit given;
+            synchronized (this) {
+                if (permit == null || slot != null) {
+                    return false; // done already, or parked
+                }
+                slot = parked.tryAcquire();
+                if (slot == null) {
+                    return false; // parking full: keep the permit, the intake slows down
+                }
+                given = permit;
+                permit = null;
+            }
+            given.release();
+            pump();
+            return true;
+        }
+
+        void release() {
+            InFlightLimit.Permit p;
+            InFlightLimit.Permit s;
+            synchronized (this) {
+                p = permit;
+                s = slot;
+                permit = null;
+                slot = null;
+            }
+            if (p != null) {
+                p.release();
+            }
+            if (s != null) {
+                s.release();
+            }
+        }
+    }
+
+    private void onRecordDone(RecordBudget budget) {
         progress.moved();
-        permit.release();
+        budget.release();
         synchronized (this) {
             notifyAll();
         }
@@ -154,7 +209,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
 
     /** Records received and not yet acked or nacked. */
     public int inFlight() {
-        return Math.max(0, global.inFlight() - reserved.size());
+        return Math.max(0, global.inFlight() - reserved.size()) + parked.inFlight();
     }
 
     public boolean running() {

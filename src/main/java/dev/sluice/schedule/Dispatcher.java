@@ -16,6 +16,7 @@ import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.Delivery;
 import dev.sluice.intake.Event;
+import dev.sluice.intake.PartitionPressure;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
 
@@ -35,9 +36,21 @@ public class Dispatcher {
     private final Map<String, InFlightLimit> routeLimits = new HashMap<>();
     private final Map<String, Lanes> routeLanes = new HashMap<>();
     private volatile Plan plan;
+    private final Lanes.WaitListener pressure;
 
-    Dispatcher(CurrentConfig config, Delivery delivery) {
+    Dispatcher(CurrentConfig config, Delivery delivery, PartitionPressure partitions) {
         this.delivery = delivery;
+        this.pressure = new Lanes.WaitListener() {
+            @Override
+            public void waiting(Object lane) {
+                partitions.waiting(topicOf(lane), partitionOf(lane));
+            }
+
+            @Override
+            public void doneWaiting(Object lane) {
+                partitions.doneWaiting(topicOf(lane), partitionOf(lane));
+            }
+        };
         // the watch emits the current snapshot at once (synchronously), then every newer one
         config.changes().subscribe().with(v -> apply(v.version(), v.value()));
     }
@@ -59,7 +72,7 @@ public class Dispatcher {
                     .resize(r.maxInFlight());
             // lanes outlive snapshots too: a record already waiting keeps its place. A change of
             // ordering mode applies to records dispatched from now on.
-            routeLanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_IN_FLIGHT_CEILING));
+            routeLanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_IN_FLIGHT_CEILING, pressure));
         }
         plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimits), Map.copyOf(routeLanes));
     }
@@ -69,7 +82,17 @@ public class Dispatcher {
         return plan.version();
     }
 
+    /** As {@link #dispatch(Message, Event, Lanes.Parking)}, never parking. */
     public Uni<Void> dispatch(Message<byte[]> message, Event event) {
+        return dispatch(message, event, Lanes.Parking.NONE);
+    }
+
+    /**
+     * Dispatches a record; {@code parking} lets it give back its in-flight permit while it waits
+     * behind an ordering lane (only for a record of one route: with several, the other routes may
+     * be delivering it).
+     */
+    public Uni<Void> dispatch(Message<byte[]> message, Event event, Lanes.Parking parking) {
         Plan current = plan;
         List<Route> routes = current.router().match(event);
         if (routes.isEmpty()) {
@@ -82,7 +105,8 @@ public class Dispatcher {
         }
         List<Uni<Delivery.Result>> deliveries = routes.stream()
                 .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
-                        () -> delivery.deliver(r, event, current.limits().get(r.name()))))
+                        () -> delivery.deliver(r, event, current.limits().get(r.name())),
+                        routes.size() == 1 ? parking : Lanes.Parking.NONE))
                 .toList();
         // wait for every route even when one fails, so in-flight counts stay true
         return Uni.join().all(deliveries).andCollectFailures()
@@ -99,6 +123,14 @@ public class Dispatcher {
 
     /** Records of one key in one partition of one topic (ByteBuffer compares the key's bytes). */
     record KeyLane(String topic, int partition, ByteBuffer key) {
+    }
+
+    private static String topicOf(Object lane) {
+        return lane instanceof KeyLane k ? k.topic() : ((PartitionLane) lane).topic();
+    }
+
+    private static int partitionOf(Object lane) {
+        return lane instanceof KeyLane k ? k.partition() : ((PartitionLane) lane).partition();
     }
 
     /** The lane of a record under an ordering mode; null means no lane (any order). */

@@ -27,13 +27,48 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * recurse into the next.
  */
 public final class Lanes {
+    /** Told when work starts waiting behind its lane and when it stops waiting (started or skipped). */
+    public interface WaitListener {
+        WaitListener NONE = new WaitListener() {
+            @Override
+            public void waiting(Object key) {
+            }
+
+            @Override
+            public void doneWaiting(Object key) {
+            }
+        };
+
+        void waiting(Object key);
+
+        void doneWaiting(Object key);
+    }
+
+    /**
+     * What a piece of work can give back while it waits behind its lane (its record's in-flight
+     * permit, in exchange for a parking slot). Never asked to take anything back: a parked record
+     * runs on its parking slot, so starting it can never wait for capacity.
+     */
+    public interface Parking {
+        Parking NONE = () -> false;
+
+        /** Gives back what waiting does not need; false if it kept everything. */
+        boolean park();
+    }
+
     private final int maxWaiting;
+    private final WaitListener listener;
     /** Guarded by {@code this}, as are every lane's queue and running flag. */
     private final Map<Object, Lane> lanes = new HashMap<>();
     private int waiting;
 
     public Lanes(int maxWaiting) {
+        this(maxWaiting, WaitListener.NONE);
+    }
+
+    public Lanes(int maxWaiting, WaitListener listener) {
         this.maxWaiting = maxWaiting;
+        this.listener = listener;
     }
 
     /**
@@ -42,17 +77,28 @@ public final class Lanes {
      * before the work started takes it out of the lane.
      */
     public <T> Uni<T> submit(Object key, Supplier<Uni<T>> work) {
+        return submit(key, work, Parking.NONE);
+    }
+
+    /**
+     * As {@link #submit(Object, Supplier)}; work that has to wait behind its lane is offered the
+     * chance to {@link Parking#park() park}.
+     */
+    public <T> Uni<T> submit(Object key, Supplier<Uni<T>> work, Parking parking) {
         if (key == null) {
             return Uni.createFrom().deferred(work::get);
         }
         return Uni.createFrom().emitter(emitter -> {
             Pending<T> pending = new Pending<>(work, emitter);
             Lane lane;
+            boolean behind = false;
             synchronized (this) {
                 if (waiting >= maxWaiting) {
                     lane = null;
                 } else {
                     lane = lanes.computeIfAbsent(key, Lane::new);
+                    behind = lane.running || !lane.queue.isEmpty();
+                    pending.counted = behind;
                     lane.queue.addLast(pending);
                     waiting++;
                 }
@@ -60,6 +106,12 @@ public final class Lanes {
             if (lane == null) {
                 emitter.fail(new IllegalStateException("more than " + maxWaiting + " records waiting in lanes"));
                 return;
+            }
+            if (behind) {
+                listener.waiting(key);
+                // may run after the work started (another thread finished the lane's head): then
+                // it runs on its parking slot, which is as bounded as the permit it gave back
+                parking.park();
             }
             emitter.onTermination(() -> pending.cancel(this, lane));
             drive(lane);
@@ -82,10 +134,14 @@ public final class Lanes {
         }
         do {
             Pending<?> next = null;
+            int stoppedWaiting = 0;
             synchronized (this) {
                 if (!lane.running) {
                     while ((next = lane.queue.pollFirst()) != null) {
                         waiting--;
+                        if (next.counted) {
+                            stoppedWaiting++;
+                        }
                         if (!next.cancelled) {
                             break;
                         }
@@ -96,6 +152,9 @@ public final class Lanes {
                         lanes.remove(lane.key); // idle: nothing running, nothing waiting
                     }
                 }
+            }
+            for (int i = 0; i < stoppedWaiting; i++) {
+                listener.doneWaiting(lane.key);
             }
             if (next != null) {
                 next.start(this, lane);
@@ -127,6 +186,8 @@ public final class Lanes {
         final AtomicBoolean done = new AtomicBoolean();
         volatile boolean cancelled;
         volatile Cancellable running;
+        /** Queued behind other work of its lane (told to the listener). */
+        boolean counted;
 
         Pending(Supplier<Uni<T>> work, UniEmitter<? super T> emitter) {
             this.work = work;

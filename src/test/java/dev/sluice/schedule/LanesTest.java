@@ -129,6 +129,41 @@ class LanesTest {
     }
 
     @Test
+    void workBehindItsLaneIsOfferedToParkAndTheListenerSeesEveryWait() {
+        AtomicInteger waits = new AtomicInteger();
+        AtomicInteger doneWaiting = new AtomicInteger();
+        Lanes lanes = new Lanes(100, new Lanes.WaitListener() {
+            @Override
+            public void waiting(Object key) {
+                waits.incrementAndGet();
+            }
+
+            @Override
+            public void doneWaiting(Object key) {
+                doneWaiting.incrementAndGet();
+            }
+        });
+        AtomicInteger parked = new AtomicInteger();
+        Lanes.Parking parking = () -> parked.incrementAndGet() > 0;
+        Gate gate = new Gate();
+        for (int i = 0; i < 4; i++) {
+            String name = "k" + i;
+            lanes.submit("k", () -> gate.work(name), parking).subscribe().with(x -> { });
+        }
+        lanes.submit("other", () -> gate.work("other"), parking).subscribe().with(x -> { });
+        assertEquals(3, parked.get(), "the three behind the head park; heads never do");
+        assertEquals(3, waits.get());
+        assertEquals(0, doneWaiting.get());
+        gate.finishOldest();
+        assertEquals(1, doneWaiting.get(), "the next one stopped waiting when it started");
+        while (!gate.open.isEmpty()) {
+            gate.finishOldest();
+        }
+        assertEquals(3, doneWaiting.get());
+        assertEquals(0, lanes.laneCount());
+    }
+
+    @Test
     void waitingWorkIsBounded() {
         Lanes lanes = new Lanes(2);
         Gate gate = new Gate();
