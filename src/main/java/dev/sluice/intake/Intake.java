@@ -207,6 +207,11 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         return inFlight();
     }
 
+    /** Records parked behind ordering lanes (holding a parking slot, not an in-flight permit). */
+    public int parked() {
+        return parked.inFlight();
+    }
+
     /** Records received and not yet acked or nacked. */
     public int inFlight() {
         return Math.max(0, global.inFlight() - reserved.size()) + parked.inFlight();

@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
 import dev.sluice.intake.Intake;
+import dev.sluice.intake.PartitionPressure;
 import dev.sluice.schedule.Dispatcher;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -28,12 +29,15 @@ public class PipelineGauges {
     private final MeterRegistry registry;
     private final CurrentConfig config;
     private final Intake intake;
+    private final PartitionPressure pressure;
     private final Dispatcher dispatcher;
     private final List<Meter> global = new ArrayList<>();
     private RouteGauges routes;
     private Cancellable following;
 
-    PipelineGauges(MeterRegistry registry, CurrentConfig config, Intake intake, Dispatcher dispatcher) {
+    PipelineGauges(MeterRegistry registry, CurrentConfig config, Intake intake, Dispatcher dispatcher,
+            PartitionPressure pressure) {
+        this.pressure = pressure;
         this.registry = registry;
         this.config = config;
         this.intake = intake;
@@ -46,6 +50,10 @@ public class PipelineGauges {
                 .description("Records taken from Kafka and not yet acked or nacked").register(registry));
         global.add(Gauge.builder("sluice.records.in.flight.limit", intake, i -> i.globalLimit().limit()).strongReference(true)
                 .description("Most records in flight at once, across all routes").register(registry));
+        global.add(Gauge.builder("sluice.records.parked", intake, Intake::parked).strongReference(true)
+                .description("Records parked behind ordering lanes (they gave their in-flight permit back)").register(registry));
+        global.add(Gauge.builder("sluice.partitions.paused.for.lanes", pressure, PartitionPressure::pausedCount).strongReference(true)
+                .description("Partitions paused because too many of their records wait behind lanes").register(registry));
         global.add(Gauge.builder("sluice.config.version", config, c -> c.versioned().version()).strongReference(true)
                 .description("Version of the config in force (0: startup properties)").register(registry));
         routes = new RouteGauges(registry, dispatcher::limitOf, dispatcher::lanesOf);

@@ -21,6 +21,7 @@ public final class RouteGauges {
     static final String IN_FLIGHT = "sluice.in.flight";
     static final String LIMIT = "sluice.in.flight.limit";
     static final String LANE_WAITING = "sluice.lane.waiting";
+    static final String LANES = "sluice.lanes";
 
     private final MeterRegistry registry;
     private final KeyedGauges<String> gauges;
@@ -32,7 +33,9 @@ public final class RouteGauges {
                 gauge(IN_FLIGHT, route, limits, InFlightLimit::inFlight, "Requests of this route on the wire now"),
                 gauge(LIMIT, route, limits, InFlightLimit::limit, "Most requests of this route on the wire at once"),
                 gauge(LANE_WAITING, route, lanes, Lanes::waiting,
-                        "Records of this route waiting for their lane: an earlier one of the same key or partition is under way")));
+                        "Records of this route waiting for their lane: an earlier one of the same key or partition is under way"),
+                gauge(LANES, route, lanes, Lanes::laneCount,
+                        "Ordering lanes of this route with a record under way or waiting (idle lanes are dropped)")));
     }
 
     /** Makes the gauges match {@code routes}, the route names of the config now in force. */

@@ -47,7 +47,7 @@ class RouteGaugesTest {
         gauges.follow(List.of("a", "b"));
         String scrape = registry.scrape();
         assertTrue(scrape.contains("sluice_in_flight_limit{route=\"a\",} 6.0"), scrape);
-        assertEquals(6, registry.getMeters().size(), "three gauges per route, no leftovers");
+        assertEquals(8, registry.getMeters().size(), "four gauges per route, no leftovers");
     }
 
     @Test

@@ -29,8 +29,11 @@ import dev.sluice.testing.TestSink;
  * keys (on the other partitions) still run 15-16 at a time and are all delivered while the hot
  * key has only begun. Without parking they finished only after the hot key had done ~175 of 400.
  * The packaged app runs as a real process.
+ *
+ * <p>And a retry does not hold the line: an event in its backoff takes no delivery slot and delays
+ * only its own lane.
  */
-class HotKeyIT {
+class LaneIsolationIT {
     private static final int PARTITIONS = 4;
     private static final int HOT_EVENTS = 400;
     private static final int COLD_EVENTS = 400;
@@ -40,9 +43,13 @@ class HotKeyIT {
     @BeforeAll
     static void start() {
         env = TestEnvironment.start(Map.of());
-        env.sink().on("/hot", (id, attempt) -> TestSink.Reply.ok(50));
+        env.sink().on("/hot", (id, attempt) -> TestSink.Reply.ok(50))
+                .on("/retry", (id, attempt) -> id.startsWith("stubborn|0") && attempt <= 3
+                        ? TestSink.Reply.status(503)
+                        : TestSink.Reply.ok(10));
         try (Kafka kafka = new Kafka(env.bootstrap())) {
             kafka.createTopic("hot.orders", PARTITIONS);
+            kafka.createTopic("retry.orders", PARTITIONS);
         }
     }
 
@@ -90,6 +97,55 @@ class HotKeyIT {
             assertEquals(1, hotOverlap, "the hot key never has two deliveries at once");
             app.terminate(Duration.ofSeconds(30));
         }
+    }
+
+    /**
+     * The first event of key "stubborn" fails three times (backoff 1 s, 2 s, 4 s); 2000 events of
+     * 20 other keys follow it, and two more of "stubborn". Counted in the window of the stubborn
+     * event's retries: every other event is delivered in it, at the route's full concurrency
+     * (the waiting event holds no slot); the later stubborn events wait for the first (its lane
+     * keeps its order).
+     */
+    @Test
+    void aRetryingKeyDoesNotSlowTheOthers() {
+        List<Map.Entry<String, String>> records = new ArrayList<>();
+        records.add(Map.entry("stubborn", "stubborn|0"));
+        for (int i = 0; i < 2000; i++) {
+            String key = "other-" + (i % 20);
+            records.add(Map.entry(key, key + "|" + i));
+        }
+        records.add(Map.entry("stubborn", "stubborn|1"));
+        records.add(Map.entry("stubborn", "stubborn|2"));
+        try (Kafka kafka = new Kafka(env.bootstrap())) {
+            kafka.sendKeyed("retry.orders", records);
+        }
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", env.bootstrap());
+        env.route(config, "orders", "retry.orders", "/retry", 8);
+        config.put("sluice.routes.orders.retry.initial-backoff", "1s");
+        config.put("sluice.routes.orders.retry.jitter", "0");
+        TestSink.PathStats stats = env.sink().stats("/retry");
+        List<String> ids = records.stream().map(Map.Entry::getValue).toList();
+        try (SluiceProcess app = SluiceProcess.start("retry-isolation", config, List.of("-Xmx256m"))) {
+            app.awaitReady(Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(60)).until(() -> env.sink().missing("/retry", ids).isEmpty());
+            app.terminate(Duration.ofSeconds(30));
+        }
+        Map<String, TestSink.Arrival> byId = new HashMap<>();
+        stats.arrivals().forEach(a -> byId.put(a.id(), a));
+        long stubbornDone = byId.get("stubborn|0").nanoTime();
+        List<TestSink.Arrival> others = stats.arrivals().stream().filter(a -> a.id().startsWith("other")).toList();
+        long othersInWindow = others.stream().filter(a -> a.answeredNanoTime() < stubbornDone).count();
+        int otherConcurrency = maxOverlap(others);
+        System.out.printf("aRetryingKeyDoesNotSlowTheOthers: while the stubborn event retried (3 x 503, 7 s of backoff), "
+                + "%d of %d other events were delivered, up to %d at once (route limit 8)%n", othersInWindow, others.size(),
+                otherConcurrency);
+        assertEquals(2000, othersInWindow, "every other key was delivered while the stubborn one waited for its retries");
+        assertEquals(8, otherConcurrency, "the waiting event held no delivery slot");
+        assertEquals(4, stats.attempts("stubborn|0"));
+        assertTrue(byId.get("stubborn|1").nanoTime() >= byId.get("stubborn|0").answeredNanoTime()
+                && byId.get("stubborn|2").nanoTime() >= byId.get("stubborn|1").answeredNanoTime(),
+                "the stubborn key's later events waited for its first, in order");
     }
 
     /** Largest number of these requests that were at the sink at the same time. */
