@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.Route;
 import dev.sluice.intake.Event;
+import dev.sluice.intake.Revocations;
 import dev.sluice.lifecycle.Progress;
 import dev.sluice.lifecycle.Stopping;
 import dev.sluice.schedule.InFlightLimit;
@@ -60,9 +61,11 @@ public class Delivery {
     private final Stopping stopping;
     private final Progress progress;
     private final DeliveryTracing tracing;
+    private final Revocations revocations;
 
     Delivery(ValueGate gate, HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping,
-            Progress progress, DeliveryTracing tracing) {
+            Progress progress, DeliveryTracing tracing, Revocations revocations) {
+        this.revocations = revocations;
         this.gate = gate;
         this.tracing = tracing;
         this.progress = progress;
@@ -101,8 +104,9 @@ public class Delivery {
             RouteMeters meters) {
         return slot(limit, attempt)
                 .chain(permit -> {
-                    if (permit == null || (attempt == 1 && stopping.isStopping())) {
-                        // the drain began before this record's first request: never started, let it go
+                    if (permit == null || (attempt == 1 && (stopping.isStopping() || revocations.revokedSince(event)))) {
+                        // the drain began, or the partition went to another owner, before this
+                        // record's first request: never started, let it go (unacked)
                         if (permit != null) {
                             permit.release();
                         }

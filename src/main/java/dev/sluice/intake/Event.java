@@ -8,10 +8,17 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * One Kafka record as Sluice sees it: where it came from, its key, value and headers.
- * Key and value are opaque bytes; {@code value} is null for a tombstone.
+ * Key and value are opaque bytes; {@code value} is null for a tombstone. {@code epoch} is how
+ * often the partition had been revoked from this replica when the record was taken
+ * ({@link Revocations}).
  */
 public record Event(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
-        Headers headers) {
+        Headers headers, int epoch) {
+
+    /** An event taken before any revocation of its partition. */
+    public Event(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value, Headers headers) {
+        this(topic, partition, offset, timestamp, key, value, headers, 0);
+    }
 
     /** Stable across redeliveries of this record: topic-partition-offset. */
     public String coordinates() {

@@ -45,6 +45,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     /** Slots of records parked behind ordering lanes, on top of the global limit. */
     private final InFlightLimit parked;
     private final Progress progress;
+    private final Revocations revocations;
     /** Serialises calls to request(): Reactive Streams requires it, permits free up on any thread. */
     private final AtomicInteger pumpWip = new AtomicInteger();
     /** Permits taken for records requested but not yet received; never more than the limit. */
@@ -56,8 +57,10 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
             ConfigTopic configTopic, TopicSubscription topics, Progress progress, SluiceSettings settings,
+            Revocations revocations,
             @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics) {
         this.progress = progress;
+        this.revocations = revocations;
         this.records = records;
         this.configTopic = configTopic;
         this.topics = topics;
@@ -98,7 +101,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
             permit.release();
             return;
         }
-        Event event = toEvent(message);
+        Event event = toEvent(message, revocations);
         RecordBudget budget = new RecordBudget(permit);
         dispatcher.dispatch(message, event, budget)
                 .subscribe().with(done -> onRecordDone(budget), failure -> onRecordDone(budget));
@@ -235,10 +238,10 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     }
 
     @SuppressWarnings("unchecked")
-    static Event toEvent(Message<byte[]> message) {
+    static Event toEvent(Message<byte[]> message, Revocations revocations) {
         IncomingKafkaRecordMetadata<byte[], byte[]> m = message.getMetadata(IncomingKafkaRecordMetadata.class)
                 .orElseThrow(() -> new IllegalStateException("record without Kafka metadata"));
         return new Event(m.getTopic(), m.getPartition(), m.getOffset(), m.getTimestamp().toEpochMilli(), m.getKey(),
-                message.getPayload(), m.getHeaders());
+                message.getPayload(), m.getHeaders(), revocations.epoch(m.getTopic(), m.getPartition()));
     }
 }

@@ -1,0 +1,56 @@
+package dev.sluice.intake;
+
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+
+/**
+ * Counts how often each partition was taken from this replica. A record remembers the count of
+ * its partition when it was taken; if the partition has been revoked since, the record belongs to
+ * another owner now, which reads it again from the committed offset. Such a record that has not
+ * started yet is let go (abandoned, not acked) instead of being delivered twice; one already on
+ * the wire finishes. Installed as the intake channel's rebalance listener.
+ */
+@ApplicationScoped
+@Default
+@Identifier(Revocations.NAME)
+public class Revocations implements KafkaConsumerRebalanceListener {
+    static final String NAME = "sluice-in-rebalance";
+    private static final Logger LOG = Logger.getLogger(Revocations.class);
+
+    private final ConcurrentHashMap<TopicPartition, Integer> epochs = new ConcurrentHashMap<>();
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            epochs.merge(tp, 1, Integer::sum);
+        }
+        if (!partitions.isEmpty()) {
+            LOG.infof("partitions revoked: %s; their records not yet started are left to the next owner", partitions);
+        }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        // nothing: a record taken from now on carries the current count
+    }
+
+    /** The revocation count of a partition now. */
+    public int epoch(String topic, int partition) {
+        return epochs.getOrDefault(new TopicPartition(topic, partition), 0);
+    }
+
+    /** True if the event's partition was revoked after the event was taken. */
+    public boolean revokedSince(Event event) {
+        return epoch(event.topic(), event.partition()) != event.epoch();
+    }
+}
