@@ -157,7 +157,9 @@ public class Delivery {
         RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "attempt %d: %s, retrying in %d ms", attempt,
                 outcome.reason(), delay.toMillis());
         return Uni.createFrom().voidItem()
+                .invoke(meters::backoffStarted)
                 .onItem().delayIt().by(delay)
+                .onTermination().invoke(meters::backoffEnded)
                 .chain(() -> onAttempt(route, event, limit, attempt + 1, span, meters));
     }
 

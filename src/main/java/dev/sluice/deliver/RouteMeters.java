@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,6 +19,7 @@ public final class RouteMeters {
     static final String CONSUMED = "sluice.records.consumed";
     static final String DELIVERIES = "sluice.deliveries";
     static final String RETRIES = "sluice.retries";
+    static final String RETRIES_WAITING = "sluice.retries.waiting";
     static final String DELIVERY_DURATION = "sluice.delivery.duration";
     static final String ATTEMPT_DURATION = "sluice.attempt.duration";
     static final String END_TO_END = "sluice.end.to.end";
@@ -37,6 +39,8 @@ public final class RouteMeters {
     private final Counter failed;
     private final Counter abandoned;
     private final Counter retried;
+    private final java.util.concurrent.atomic.AtomicInteger backingOff = new java.util.concurrent.atomic.AtomicInteger();
+    private final Gauge retriesWaiting;
     private final Timer attempt;
     private final Timer delivery;
     private final Timer endToEnd;
@@ -55,6 +59,10 @@ public final class RouteMeters {
         abandoned = outcome(registry, "abandoned");
         retried = Counter.builder(RETRIES).tag("route", route)
                 .description("Attempts that failed retriably and were scheduled again")
+                .register(registry);
+        retriesWaiting = Gauge.builder(RETRIES_WAITING, backingOff, java.util.concurrent.atomic.AtomicInteger::get)
+                .tag("route", route).strongReference(true)
+                .description("Deliveries waiting out a retry backoff now (each holds its record's in-flight permit or parking slot, no delivery slot)")
                 .register(registry);
         attempt = Timer.builder(ATTEMPT_DURATION).tag("route", route)
                 .description("One HTTP attempt: request to answer, timeout or connection error")
@@ -92,6 +100,14 @@ public final class RouteMeters {
         retried.increment();
     }
 
+    void backoffStarted() {
+        backingOff.incrementAndGet();
+    }
+
+    void backoffEnded() {
+        backingOff.decrementAndGet();
+    }
+
     /**
      * The event's delivery on this route ended after {@code nanos}: with {@code result}, or with
      * {@code failure} (the dead-letter write failed, so the record is not acked), or with neither
@@ -118,7 +134,8 @@ public final class RouteMeters {
     }
 
     List<Meter> meters() {
-        return List.of(consumed, delivered, deadLettered, failed, abandoned, retried, attempt, delivery, endToEnd);
+        return List.of(consumed, delivered, deadLettered, failed, abandoned, retried, retriesWaiting, attempt, delivery,
+                endToEnd);
     }
 
     public long delivered() {

@@ -128,6 +128,9 @@ class LaneIsolationIT {
         List<String> ids = records.stream().map(Map.Entry::getValue).toList();
         try (SluiceProcess app = SluiceProcess.start("retry-isolation", config, List.of("-Xmx256m"))) {
             app.awaitReady(Duration.ofSeconds(60));
+            // the stubborn event's backoff shows in the metrics while it waits
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> app.getBody("/q/metrics").contains("sluice_retries_waiting{route=\"orders\"} 1.0"));
             await().atMost(Duration.ofSeconds(60)).until(() -> env.sink().missing("/retry", ids).isEmpty());
             app.terminate(Duration.ofSeconds(30));
         }
