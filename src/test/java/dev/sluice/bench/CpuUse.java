@@ -31,6 +31,11 @@ final class CpuUse {
 
     /** One line for the report: CPUs used by each party since {@link #start}. */
     static String since(CpuUse use) {
+        return since(use, "Sluice");
+    }
+
+    /** As {@link #since(CpuUse)}, the measured process called {@code appName}. */
+    static String since(CpuUse use, String appName) {
         Ticks end = use == null ? null : read(use.appPid);
         if (end == null) {
             return "unknown (no Linux /proc)";
@@ -41,7 +46,7 @@ final class CpuUse {
         double app = (end.app() - s.app()) / perCpu;
         double self = (end.self() - s.self()) / perCpu;
         double busy = (end.busy() - s.busy()) / perCpu;
-        return String.format("Sluice %.2f, test JVM %.2f, other processes %.2f, idle %.2f (of %d CPUs)", app, self,
+        return String.format("%s %.2f, test JVM %.2f, other processes %.2f, idle %.2f (of %d CPUs)", appName, app, self,
                 Math.max(0, busy - app - self), end.cpus() - busy, end.cpus());
     }
 

@@ -1,0 +1,120 @@
+package dev.sluice.bench;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The downstream service of the scheduler benchmarks: answers every request 200 after a fixed
+ * latency, and keeps only counters (no per-event state, so a run of millions of events costs it no
+ * memory and little CPU). Unlike {@code TestSink} it records no ids: these benchmarks measure
+ * rates, and ordering and delivery of every id are the integration tests' business.
+ *
+ * <p>Counters: requests answered, requests held now and the peak since the last reset, and the sum
+ * of hold times (arrival of the whole request to its answer), from which a window's mean hold and,
+ * by Little's law, its mean number held follow.
+ */
+final class BenchSink implements AutoCloseable {
+    /** Counters at one instant; two of them make a window. */
+    record Snapshot(long nanoTime, long answered, long holdNanos) {
+        /** Answers per second from {@code start} to this snapshot. */
+        double ratePerSecond(Snapshot start) {
+            return (answered - start.answered) * 1e9 / (nanoTime - start.nanoTime);
+        }
+
+        /** Mean time the sink held a request answered in the window, in ms. */
+        double meanHoldMs(Snapshot start) {
+            long n = answered - start.answered;
+            return n == 0 ? 0 : (holdNanos - start.holdNanos) / 1e6 / n;
+        }
+
+        /** Requests held on average over the window (rate x mean hold, Little's law). */
+        double meanHeld(Snapshot start) {
+            return ratePerSecond(start) * meanHoldMs(start) / 1000;
+        }
+    }
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final long latencyMs;
+    private final AtomicLong answered = new AtomicLong();
+    private final AtomicLong holdNanos = new AtomicLong();
+    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
+
+    /** A sink that answers 200 after {@code latencyMs}, on one event loop of its own. */
+    BenchSink(long latencyMs) {
+        this.latencyMs = latencyMs;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        this.server = vertx.createHttpServer(new HttpServerOptions().setHost("localhost").setPort(0)
+                .setTcpNoDelay(true)).requestHandler(this::handle);
+        try {
+            server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("bench sink did not start", e);
+        }
+    }
+
+    String url(String path) {
+        return "http://localhost:" + server.actualPort() + path;
+    }
+
+    long latencyMs() {
+        return latencyMs;
+    }
+
+    private void handle(HttpServerRequest request) {
+        int now = held.incrementAndGet();
+        peak.accumulateAndGet(now, Math::max);
+        // the body is read and dropped; the hold starts once the request has fully arrived
+        request.handler(chunk -> {
+        });
+        request.endHandler(v -> {
+            long arrived = System.nanoTime();
+            vertx.setTimer(latencyMs, t -> {
+                holdNanos.addAndGet(System.nanoTime() - arrived);
+                answered.incrementAndGet();
+                held.decrementAndGet();
+                request.response().setStatusCode(200).end();
+            });
+        });
+        request.exceptionHandler(e -> held.decrementAndGet());
+    }
+
+    Snapshot snapshot() {
+        // answered before holdNanos is read would undercount the hold of one request at most
+        return new Snapshot(System.nanoTime(), answered.get(), holdNanos.get());
+    }
+
+    long answered() {
+        return answered.get();
+    }
+
+    int held() {
+        return held.get();
+    }
+
+    /** Largest number of requests held at once since the last {@link #resetPeak()}. */
+    int peak() {
+        return peak.get();
+    }
+
+    void resetPeak() {
+        peak.set(held.get());
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing a benchmark server: nothing useful to do with a failure here
+        }
+    }
+}
