@@ -1,0 +1,199 @@
+package dev.sluice.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.sluice.devkafka.EmbeddedKafkaBroker;
+import dev.sluice.testing.Kafka;
+import dev.sluice.testing.SluiceProcess;
+
+/**
+ * Memory does not grow with consumer lag (guarantee 2): N small records wait in Kafka before
+ * Sluice starts (-Xmx256m, key ordering over 10,000 keys, 256 in flight, a 5 ms sink), and Sluice
+ * works through all of them while its RSS and heap are sampled once a second. Printed: max RSS,
+ * max heap, and slopes in MiB per minute (least squares) of RSS over the whole run and over its
+ * second half, and of the heap's floor (the lowest heap reading of each 10 s, which follows what
+ * survives garbage collection). Every sample goes to target/bench-memory-samples.csv.
+ *
+ * <p>The default N (1,000,000) takes a few minutes; the full run is
+ * {@code ./mvnw -B -Pbench verify -Dit.test=MemoryBench -Dbench.memory.events=10000000} (about 10
+ * million records, 15 to 25 minutes on 2 cores).
+ */
+class MemoryBench {
+    private static final long N = Long.getLong("bench.memory.events", 1_000_000);
+    private static final long L_MS = 5;
+    private static final int C = 256;
+    private static final int KEYS = 10_000;
+    private static final int PARTITIONS = 4;
+    private static final String XMX = System.getProperty("bench.memory.xmx", "256m");
+    private static final long RSS_TARGET_MIB = 400;
+    /** A slope within this many MiB per minute counts as flat. */
+    private static final double FLAT_MIB_PER_MINUTE = 2;
+    private static final String TOPIC = "bench.memory";
+
+    private static EmbeddedKafkaBroker broker;
+    private static BenchSink sink;
+    private static Backlog.Fill fill;
+
+    /** One sample: seconds since Sluice started consuming, RSS and heap used in MiB, records answered. */
+    record Sample(double seconds, long rssMiB, double heapMiB, long answered) {
+    }
+
+    @BeforeAll
+    static void start() {
+        broker = EmbeddedKafkaBroker.start(Path.of("target", "bench-kafka-" + UUID.randomUUID()));
+        sink = new BenchSink(L_MS);
+        try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
+            kafka.createTopic(TOPIC, PARTITIONS);
+        }
+        Report.progress("filling the backlog: %,d records", N);
+        fill = Backlog.fill(broker.bootstrapServers(), TOPIC, N, KEYS);
+        Report.progress("backlog: %s", fill.describe());
+    }
+
+    @AfterAll
+    static void stop() {
+        sink.close();
+        broker.close();
+        Bench.deleteQuietly(broker.dataDir());
+    }
+
+    @Test
+    void memoryStaysFlatThroughABacklog() {
+        List<Sample> samples = new ArrayList<>();
+        // generous: 60 s to start, then at least 1,000 records/s
+        Duration bound = Duration.ofSeconds(60 + N / 1000);
+        String cpu;
+        try (SluiceProcess app = SluiceProcess.start("bench-memory", appConfig(), List.of("-Xmx" + XMX))) {
+            app.awaitReady(Duration.ofSeconds(60));
+            long started = System.nanoTime();
+            CpuUse machine = CpuUse.start(app.pid());
+            long deadline = started + bound.toNanos();
+            long nextLog = 0;
+            while (sink.answered() < N) {
+                assertTrue(System.nanoTime() < deadline, "not done within " + bound + ": " + sink.answered() + " of " + N);
+                Window.sleep(Duration.ofSeconds(1));
+                Map<String, Double> heap = Proc.gauges(app.getBody("/q/metrics"), Set.of("jvm_memory_used_bytes"),
+                        "area=\"heap\"");
+                double seconds = (System.nanoTime() - started) / 1e9;
+                samples.add(new Sample(seconds, app.rssMiB(), heap.getOrDefault("jvm_memory_used_bytes", -1.0) / 1048576,
+                        sink.answered()));
+                if (seconds >= nextLog) {
+                    Sample s = samples.get(samples.size() - 1);
+                    Report.progress("%,d of %,d delivered, RSS %d MiB, heap %.0f MiB", s.answered(), N, s.rssMiB(), s.heapMiB());
+                    nextLog += 30;
+                }
+            }
+            cpu = CpuUse.since(machine);
+            int exit = app.terminate(Duration.ofSeconds(30));
+            assertTrue(exit == 0 || exit == 143, "graceful exit after SIGTERM, was " + exit);
+        }
+        writeCsv(samples);
+        report(samples, cpu);
+    }
+
+    private static Map<String, String> appConfig() {
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
+        config.put("sluice.max-in-flight", String.valueOf(C));
+        config.put("sluice.routes.bench.topics", TOPIC);
+        config.put("sluice.routes.bench.target.url", sink.url("/bench"));
+        config.put("sluice.routes.bench.max-in-flight", String.valueOf(C));
+        return config;
+    }
+
+    private static void report(List<Sample> samples, String cpu) {
+        Sample last = samples.get(samples.size() - 1);
+        long maxRss = samples.stream().mapToLong(Sample::rssMiB).max().orElseThrow();
+        double maxHeap = samples.stream().mapToDouble(Sample::heapMiB).max().orElseThrow();
+        List<Sample> secondHalf = samples.subList(samples.size() / 2, samples.size());
+        double rssSlope = slopePerMinute(samples, Sample::rssMiB);
+        double rssSlopeSecondHalf = slopePerMinute(secondHalf, Sample::rssMiB);
+        List<Sample> floors = heapFloors(samples);
+        double heapFloorSlope = slopePerMinute(floors, Sample::heapMiB);
+        double heapFloorSlopeSecondHalf = slopePerMinute(floors.subList(floors.size() / 2, floors.size()), Sample::heapMiB);
+        boolean flat = Math.abs(rssSlopeSecondHalf) <= FLAT_MIB_PER_MINUTE && Math.abs(heapFloorSlopeSecondHalf) <= FLAT_MIB_PER_MINUTE;
+
+        Report r = new Report("memory", "Sluice memory through a backlog",
+                String.format("./mvnw -B -Pbench verify -Dit.test=MemoryBench -Dbench.memory.events=%d", N));
+        r.line("N used", "%,d records%s", N, N < 10_000_000 ? " (the default; the full run is -Dbench.memory.events=10000000)" : "");
+        r.line("set-up", "broker and sink in the test JVM; Sluice packaged app -Xmx%s, key ordering, route and global "
+                + "max-in-flight %d, sink latency %d ms", XMX, C, L_MS);
+        r.line("backlog", "%s over %d partitions, all in Kafka before Sluice starts", fill.describe(), PARTITIONS);
+        r.line("run", "%,d delivered in %.0f s (%.0f events/s), %d samples, one a second", last.answered(), last.seconds(),
+                last.answered() / last.seconds(), samples.size());
+        r.line("machine CPU", cpu);
+        r.section("figures");
+        r.line("4 max RSS", "%d MiB  (target <= %d MiB: %s)", maxRss, RSS_TARGET_MIB, maxRss <= RSS_TARGET_MIB ? "met" : "MISSED");
+        r.line("  RSS slope", "%+.2f MiB/min over the run, %+.2f MiB/min over its second half", rssSlope, rssSlopeSecondHalf);
+        r.line("  heap", "max %.0f MiB; floor (lowest of each 10 s) slope %+.2f MiB/min over the run, %+.2f over its second half",
+                maxHeap, heapFloorSlope, heapFloorSlopeSecondHalf);
+        r.line("  flat", "%s (second-half slopes of RSS and heap floor within +-%.0f MiB/min)", flat ? "yes: met" : "no: MISSED",
+                FLAT_MIB_PER_MINUTE);
+        r.line("RSS over the run", "%s (MiB, one reading per tenth of the run)", tenths(samples));
+        r.line("samples", "target/bench-memory-samples.csv");
+        r.publish();
+    }
+
+    /** The lowest heap reading of each 10 s: what remains after young collections. */
+    private static List<Sample> heapFloors(List<Sample> samples) {
+        Map<Long, Sample> floor = new java.util.TreeMap<>();
+        for (Sample s : samples) {
+            floor.merge((long) (s.seconds() / 10), s, (a, b) -> a.heapMiB() <= b.heapMiB() ? a : b);
+        }
+        return new ArrayList<>(floor.values());
+    }
+
+    private static String tenths(List<Sample> samples) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            out.add(String.valueOf(samples.get(i * samples.size() / 10).rssMiB()));
+        }
+        out.add(String.valueOf(samples.get(samples.size() - 1).rssMiB()));
+        return String.join(" ", out);
+    }
+
+    /** Least-squares slope of {@code value} against time, in MiB per minute; 0 with under 2 samples. */
+    static double slopePerMinute(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> value) {
+        int n = samples.size();
+        if (n < 2) {
+            return 0;
+        }
+        double mt = samples.stream().mapToDouble(Sample::seconds).average().orElseThrow();
+        double mv = samples.stream().mapToDouble(value).average().orElseThrow();
+        double cov = 0;
+        double var = 0;
+        for (Sample s : samples) {
+            cov += (s.seconds() - mt) * (value.applyAsDouble(s) - mv);
+            var += (s.seconds() - mt) * (s.seconds() - mt);
+        }
+        return var == 0 ? 0 : cov / var * 60;
+    }
+
+    private static void writeCsv(List<Sample> samples) {
+        String csv = "seconds,rss_mib,heap_mib,answered\n" + samples.stream()
+                .map(s -> String.format("%.1f,%d,%.1f,%d", s.seconds(), s.rssMiB(), s.heapMiB(), s.answered()))
+                .collect(Collectors.joining("\n")) + "\n";
+        try {
+            Files.writeString(Path.of("target", "bench-memory-samples.csv"), csv);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
