@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -26,7 +25,7 @@ import dev.sluice.testing.SluiceProcess;
 /**
  * Memory does not grow with consumer lag (guarantee 2): N small records wait in Kafka before
  * Sluice starts (-Xmx256m, key ordering over 10,000 keys, 256 in flight, a 5 ms sink), and Sluice
- * works through all of them while its RSS and heap are sampled once a second. Printed: max RSS,
+ * works through all of them while its RSS (/proc) and heap (jstat) are sampled once a second. Printed: max RSS,
  * max heap, and slopes in MiB per minute (least squares) of RSS over the whole run and over its
  * second half, and of the heap's floor (the lowest heap reading of each 10 s, which follows what
  * survives garbage collection). Every sample goes to target/bench-memory-samples.csv.
@@ -80,7 +79,8 @@ class MemoryBench {
         // generous: 60 s to start, then at least 1,000 records/s
         Duration bound = Duration.ofSeconds(60 + N / 1000);
         String cpu;
-        try (SluiceProcess app = SluiceProcess.start("bench-memory", appConfig(), List.of("-Xmx" + XMX))) {
+        try (SluiceProcess app = SluiceProcess.start("bench-memory", appConfig(), List.of("-Xmx" + XMX));
+                HeapSampler heap = new HeapSampler(app.pid())) {
             app.awaitReady(Duration.ofSeconds(60));
             long started = System.nanoTime();
             CpuUse machine = CpuUse.start(app.pid());
@@ -89,11 +89,8 @@ class MemoryBench {
             while (sink.answered() < N) {
                 assertTrue(System.nanoTime() < deadline, "not done within " + bound + ": " + sink.answered() + " of " + N);
                 Window.sleep(Duration.ofSeconds(1));
-                Map<String, Double> heap = Proc.gauges(app.getBody("/q/metrics"), Set.of("jvm_memory_used_bytes"),
-                        "area=\"heap\"");
                 double seconds = (System.nanoTime() - started) / 1e9;
-                samples.add(new Sample(seconds, app.rssMiB(), heap.getOrDefault("jvm_memory_used_bytes", -1.0) / 1048576,
-                        sink.answered()));
+                samples.add(new Sample(seconds, app.rssMiB(), heap.usedMiB(), sink.answered()));
                 if (seconds >= nextLog) {
                     Sample s = samples.get(samples.size() - 1);
                     Report.progress("%,d of %,d delivered, RSS %d MiB, heap %.0f MiB", s.answered(), N, s.rssMiB(), s.heapMiB());

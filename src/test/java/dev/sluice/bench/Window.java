@@ -42,19 +42,30 @@ record Window(String label, double perSecond, double meanHoldMs, double meanHeld
         Map<String, Double> sums = new LinkedHashMap<>();
         GAUGES.forEach(g -> sums.put(g, 0.0));
         int samples = 0;
+        int failedScrapes = 0;
+        long slowestScrapeMs = 0;
         long deadline = start.nanoTime() + length.toNanos();
         long left;
         while ((left = deadline - System.nanoTime()) > 0) {
             sleep(Duration.ofNanos(Math.min(left, 1_000_000_000L)));
             if (metrics != null && deadline - System.nanoTime() > 100_000_000L) {
-                Proc.gauges(metrics.get(), Set.copyOf(GAUGES), null).forEach((k, v) -> sums.merge(k, v, Double::sum));
-                samples++;
+                long asked = System.nanoTime();
+                String exposition = scrape(metrics);
+                slowestScrapeMs = Math.max(slowestScrapeMs, (System.nanoTime() - asked) / 1_000_000);
+                if (exposition == null) {
+                    failedScrapes++;
+                } else {
+                    Proc.gauges(exposition, Set.copyOf(GAUGES), null).forEach((k, v) -> sums.merge(k, v, Double::sum));
+                    samples++;
+                }
             }
         }
         BenchSink.Snapshot end = sink.snapshot();
         int n = samples;
-        String gauges = n == 0 ? null : sums.entrySet().stream()
-                .map(e -> String.format("%s %.1f", e.getKey(), e.getValue() / n)).collect(Collectors.joining(", "));
+        String gauges = metrics == null ? null : sums.entrySet().stream()
+                .map(e -> String.format("%s %.1f", e.getKey(), n == 0 ? Double.NaN : e.getValue() / n))
+                .collect(Collectors.joining(", "))
+                + String.format(" (%d readings; %d unanswered; slowest %d ms)", n, failedScrapes, slowestScrapeMs);
         int peak = sink.peak();
         double appCpus = threads.cpusSince();
         String appThreads = threads.since(6);
@@ -81,6 +92,15 @@ record Window(String label, double perSecond, double meanHoldMs, double meanHeld
         }
         if (profile != null) {
             report.block("    JFR profile: " + profile);
+        }
+    }
+
+    /** The app's /q/metrics, or null when it does not answer in time (a busy app may not). */
+    private static String scrape(Supplier<String> metrics) {
+        try {
+            return metrics.get();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
