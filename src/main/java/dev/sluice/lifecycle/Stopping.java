@@ -1,28 +1,69 @@
 package dev.sluice.lifecycle;
 
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 
 /** Set once the drain has begun: nothing new starts from then on (read by intake and delivery). */
 @ApplicationScoped
 public class Stopping {
-    private final CompletableFuture<Void> began = new CompletableFuture<>();
+    /** Subscribers of {@link #began()} waiting for the drain; guarded by {@code this}. */
+    private final Set<UniEmitter<? super Void>> waiting = Collections.newSetFromMap(new IdentityHashMap<>());
+    private volatile boolean stopping;
 
     public boolean isStopping() {
-        return began.isDone();
+        return stopping;
     }
 
-    /** Completes when the drain begins (at once if it has). */
+    /**
+     * Completes when the drain begins (at once if it has). A subscriber that is cancelled first
+     * leaves nothing behind: every first attempt waits on this while it waits for its route permit,
+     * then cancels it. (A stage copied from one shared never-completing CompletableFuture per
+     * subscriber, as here before, stays on that future's stack until it completes: MemoryBench saw
+     * about 2 KB kept per delivered record, a CancellationException with its stack trace included,
+     * and a 256 MiB heap full after 114,000 records.)
+     */
     public Uni<Void> began() {
-        // a copy per subscriber: Mutiny cancels the stage of a cancelled Uni, and that must not
-        // be the shared one (it would read as "stopping" from then on)
-        return Uni.createFrom().completionStage(began::copy);
+        return Uni.createFrom().emitter(emitter -> {
+            synchronized (this) {
+                if (!stopping) {
+                    waiting.add(emitter);
+                    // runs at once if the subscriber was cancelled already
+                    emitter.onTermination(() -> leave(emitter));
+                    return;
+                }
+            }
+            emitter.complete(null);
+        });
+    }
+
+    /** Subscribers of {@link #began()} still waiting (for tests). */
+    synchronized int waiting() {
+        return waiting.size();
+    }
+
+    private synchronized void leave(UniEmitter<? super Void> emitter) {
+        waiting.remove(emitter);
     }
 
     void begin() {
-        began.complete(null);
+        List<UniEmitter<? super Void>> toComplete;
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            toComplete = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        // outside the lock: a subscriber's continuation may run synchronously
+        toComplete.forEach(e -> e.complete(null));
     }
 }
