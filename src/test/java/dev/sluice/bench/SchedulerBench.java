@@ -40,12 +40,14 @@ import dev.sluice.testing.SluiceProcess;
  * are printed with their targets and written to target/bench-results-scheduler.txt.
  *
  * <p>{@code ./mvnw -B -Pbench verify -Dit.test=SchedulerBench}; settings: -Dbench.latencyMs (20),
- * -Dbench.concurrency (256), -Dbench.keys (10000), -Dbench.warmupSeconds (45),
+ * -Dbench.concurrency (256, route and global), -Dbench.globalConcurrency (the global limit alone), -Dbench.keys (10000), -Dbench.warmupSeconds (45),
  * -Dbench.windowSeconds (20), -Dbench.rounds (2), -Dbench.jfr=true to profile each window.
  */
 class SchedulerBench {
     private static final long L_MS = Long.getLong("bench.latencyMs", 20);
     private static final int C = Integer.getInteger("bench.concurrency", 256);
+    /** The global max-in-flight; C unless -Dbench.globalConcurrency says otherwise. */
+    private static final int GLOBAL = Integer.getInteger("bench.globalConcurrency", C);
     private static final int KEYS = Integer.getInteger("bench.keys", 10_000);
     private static final int PARTITIONS = 4;
     private static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmupSeconds", 45));
@@ -131,7 +133,7 @@ class SchedulerBench {
 
     private static void switchTo(SluiceProcess app, String ordering) {
         String body = String.format("{\"max-in-flight\":%d,\"routes\":[{\"name\":\"bench\",\"topics\":[\"%s\"],"
-                + "\"target\":{\"url\":\"%s\"},\"max-in-flight\":%d,\"ordering\":\"%s\"}]}", C, TOPIC,
+                + "\"target\":{\"url\":\"%s\"},\"max-in-flight\":%d,\"ordering\":\"%s\"}]}", GLOBAL, TOPIC,
                 sink.url("/bench"), C, ordering);
         var response = app.put("/admin/config", body, TOKEN);
         assertEquals(200, response.statusCode(), "PUT /admin/config: " + response.body());
@@ -141,7 +143,7 @@ class SchedulerBench {
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", broker.bootstrapServers());
         config.put("sluice.admin.token", TOKEN);
-        config.put("sluice.max-in-flight", String.valueOf(C));
+        config.put("sluice.max-in-flight", String.valueOf(GLOBAL));
         config.put("sluice.routes.bench.topics", TOPIC);
         config.put("sluice.routes.bench.target.url", sink.url("/bench"));
         config.put("sluice.routes.bench.max-in-flight", String.valueOf(C));
@@ -154,10 +156,11 @@ class SchedulerBench {
         double key = keyed.stream().mapToDouble(Window::perSecond).average().orElseThrow();
         Report r = new Report("scheduler", "Sluice scheduler benchmark: ordering none / key / partition",
                 String.format("./mvnw -B -Pbench verify -Dit.test=SchedulerBench -Dbench.latencyMs=%d -Dbench.concurrency=%d "
-                        + "-Dbench.keys=%d -Dbench.warmupSeconds=%d -Dbench.windowSeconds=%d -Dbench.rounds=%d",
-                        L_MS, C, KEYS, WARMUP.toSeconds(), WINDOW.toSeconds(), ROUNDS));
-        r.line("set-up", "broker and sink in the test JVM, Sluice packaged app %s; route and global max-in-flight C = %d; "
-                + "sink latency L = %d ms; ceiling C/L = %.0f events/s", APP_JVM_FLAGS, C, L_MS, bound());
+                        + "-Dbench.keys=%d -Dbench.warmupSeconds=%d -Dbench.windowSeconds=%d -Dbench.rounds=%d%s",
+                        L_MS, C, KEYS, WARMUP.toSeconds(), WINDOW.toSeconds(), ROUNDS,
+                        GLOBAL == C ? "" : " -Dbench.globalConcurrency=" + GLOBAL));
+        r.line("set-up", "broker and sink in the test JVM, Sluice packaged app %s; route max-in-flight C = %d, global %d; "
+                + "sink latency L = %d ms; ceiling C/L = %.0f events/s", APP_JVM_FLAGS, C, GLOBAL, L_MS, bound());
         r.line("backlog", "%s over %d partitions (keys per partition: %s)", fill.describe(), PARTITIONS, keysPerPartition());
         r.line("schedule", "warm-up %d s (none, key, none), then %d rounds of [none, key] windows of %d s, each after a "
                 + "%d s settle; partition last (%d s)", WARMUP.toSeconds(), ROUNDS, WINDOW.toSeconds(), SETTLE.toSeconds(),
