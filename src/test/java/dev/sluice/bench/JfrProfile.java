@@ -107,7 +107,8 @@ final class JfrProfile {
         return type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName() + " (" + type + ")";
     }
 
-    private static void jcmd(long pid, String... args) {
+    /** Runs {@code jcmd <pid> args...} and returns its output. */
+    static String jcmd(long pid, String... args) {
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
         cmd.add(String.valueOf(pid));
@@ -118,6 +119,7 @@ final class JfrProfile {
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException("jcmd " + String.join(" ", args) + " failed: " + out);
             }
+            return out;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
