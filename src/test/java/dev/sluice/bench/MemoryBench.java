@@ -32,7 +32,9 @@ import dev.sluice.testing.SluiceProcess;
  *
  * <p>The default N (1,000,000) takes a few minutes; the full run is
  * {@code ./mvnw -B -Pbench verify -Dit.test=MemoryBench -Dbench.memory.events=10000000} (about 10
- * million records, 15 to 25 minutes on 2 cores).
+ * million records, about 7 minutes of delivery on 2 cores). Settings: -Dbench.memory.xmx (256m),
+ * -Dbench.memory.jvmFlags (more flags for Sluice), -Dbench.nmt=true (native memory by category at
+ * the end), -Dbench.memory.live=true (the live heap after forced full GCs at 10, 50 and 100 %).
  */
 class MemoryBench {
     private static final long N = Long.getLong("bench.memory.events", 1_000_000);
@@ -41,12 +43,21 @@ class MemoryBench {
     private static final int KEYS = 10_000;
     private static final int PARTITIONS = 4;
     private static final String XMX = System.getProperty("bench.memory.xmx", "256m");
+    /** -Dbench.memory.jvmFlags="-XX:+UseSerialGC ...": more JVM flags for Sluice (space-separated). */
+    private static final List<String> EXTRA_FLAGS = List.of(System.getProperty("bench.memory.jvmFlags", "").trim().split("\\s+"))
+            .stream().filter(f -> !f.isEmpty()).toList();
     private static final long RSS_TARGET_MIB = 400;
     /** A second-half slope of at most this many MiB per minute counts as flat (not growing). */
     private static final double FLAT_MIB_PER_MINUTE = 2;
     private static final String TOPIC = "bench.memory";
     /** -Dbench.nmt=true: run Sluice with Native Memory Tracking and report where its RSS goes. */
     private static final boolean NMT = Boolean.getBoolean("bench.nmt");
+    /**
+     * -Dbench.memory.live=true: at 10 %, 50 % and 100 % of the run, force a full GC (jcmd GC.run)
+     * and read the heap left: the live set, which a leak makes grow with records delivered. Off by
+     * default: a full GC can give heap back and so lower the RSS figures.
+     */
+    private static final boolean LIVE = Boolean.getBoolean("bench.memory.live");
 
     private static EmbeddedKafkaBroker broker;
     private static BenchSink sink;
@@ -82,7 +93,12 @@ class MemoryBench {
         Duration bound = Duration.ofSeconds(60 + N / 1000);
         String cpu;
         String nmt = null;
-        List<String> flags = NMT ? List.of("-Xmx" + XMX, "-XX:NativeMemoryTracking=summary") : List.of("-Xmx" + XMX);
+        String liveSets = null;
+        List<String> flags = new ArrayList<>(List.of("-Xmx" + XMX));
+        flags.addAll(EXTRA_FLAGS);
+        if (NMT) {
+            flags.add("-XX:NativeMemoryTracking=summary");
+        }
         try (SluiceProcess app = SluiceProcess.start("bench-memory", appConfig(), flags);
                 HeapSampler heap = new HeapSampler(app.pid())) {
             app.awaitReady(Duration.ofSeconds(60));
@@ -90,7 +106,11 @@ class MemoryBench {
             CpuUse machine = CpuUse.start(app.pid());
             long deadline = started + bound.toNanos();
             long nextLog = 0;
+            List<String> live = new ArrayList<>();
             while (sink.answered() < N) {
+                if (LIVE && live.size() < 2 && sink.answered() >= N * (live.isEmpty() ? 1 : 5) / 10) {
+                    live.add(liveHeap(app.pid(), heap));
+                }
                 assertTrue(System.nanoTime() < deadline, "not done within " + bound + ": " + sink.answered() + " of " + N);
                 Window.sleep(Duration.ofSeconds(1));
                 double seconds = (System.nanoTime() - started) / 1e9;
@@ -102,6 +122,10 @@ class MemoryBench {
                 }
             }
             cpu = CpuUse.since(machine);
+            if (LIVE) {
+                live.add(liveHeap(app.pid(), heap));
+                liveSets = String.join(", ", live);
+            }
             if (NMT) {
                 nmt = nativeMemory(app.pid());
             }
@@ -109,7 +133,15 @@ class MemoryBench {
             assertTrue(exit == 0 || exit == 143, "graceful exit after SIGTERM, was " + exit);
         }
         writeCsv(samples);
-        report(samples, cpu, flags, nmt);
+        report(samples, cpu, flags, nmt, liveSets);
+    }
+
+    /** Forces a full GC and returns "<delivered>: <heap used after it> MiB". */
+    private static String liveHeap(long pid, HeapSampler heap) {
+        long delivered = sink.answered();
+        JfrProfile.jcmd(pid, "GC.run");
+        Window.sleep(Duration.ofMillis(2500)); // jstat reads once a second
+        return String.format("%,d delivered: %.0f MiB", delivered, heap.usedMiB());
     }
 
     /** The committed memory of each NMT category over 1 MiB, largest first, one line each. */
@@ -139,7 +171,7 @@ class MemoryBench {
         return config;
     }
 
-    private static void report(List<Sample> samples, String cpu, List<String> flags, String nmt) {
+    private static void report(List<Sample> samples, String cpu, List<String> flags, String nmt, String liveSets) {
         Sample last = samples.get(samples.size() - 1);
         long maxRss = samples.stream().mapToLong(Sample::rssMiB).max().orElseThrow();
         double maxHeap = samples.stream().mapToDouble(Sample::heapMiB).max().orElseThrow();
@@ -154,7 +186,9 @@ class MemoryBench {
 
         Report r = new Report("memory", "Sluice memory through a backlog",
                 String.format("./mvnw -B -Pbench verify -Dit.test=MemoryBench -Dbench.memory.events=%d%s", N,
-                        NMT ? " -Dbench.nmt=true" : ""));
+                        (XMX.equals("256m") ? "" : " -Dbench.memory.xmx=" + XMX)
+                                + (EXTRA_FLAGS.isEmpty() ? "" : " -Dbench.memory.jvmFlags=\"" + String.join(" ", EXTRA_FLAGS) + "\"")
+                                + (NMT ? " -Dbench.nmt=true" : "") + (LIVE ? " -Dbench.memory.live=true" : "")));
         r.line("N used", "%,d records%s", N, N < 10_000_000 ? " (the default; the full run is -Dbench.memory.events=10000000)" : "");
         r.line("set-up", "broker and sink in the test JVM; Sluice packaged app %s, key ordering, route and global "
                 + "max-in-flight %d, sink latency %d ms", flags, C, L_MS);
@@ -170,6 +204,10 @@ class MemoryBench {
         r.line("  flat", "%s (second-half slopes of RSS and heap floor at most +%.0f MiB/min)", flat ? "yes: met" : "no: MISSED",
                 FLAT_MIB_PER_MINUTE);
         r.line("RSS over the run", "%s (MiB, one reading per tenth of the run)", tenths(samples));
+        if (liveSets != null) {
+            r.line("  heap after a full GC", "%s (the live set; the forced GCs can lower this run's RSS and "
+                    + "heap figures)", liveSets);
+        }
         if (nmt != null) {
             r.line("  native memory at the end", "%s (MiB, NMT)", nmt);
         }
