@@ -76,6 +76,10 @@ public class StatusResource {
         out.put("appliedVersions", Map.of("intake", intake.appliedVersion(), "dispatcher", dispatcher.appliedVersion()));
         out.put("running", intake.running());
         out.put("draining", drain.draining());
+        if (drain.draining()) {
+            out.put("drainRemainingMs", drain.remaining().toMillis());
+        }
+        out.put("parked", intake.parked());
         out.put("inFlight", intake.inFlight());
         out.put("maxInFlight", intake.globalLimit().limit());
         List<Map<String, Object>> routes = config.get().routes().stream().map(r -> route(r, paused)).toList();
