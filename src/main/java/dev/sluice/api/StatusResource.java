@@ -79,7 +79,9 @@ public class StatusResource {
         if (drain.draining()) {
             out.put("drainRemainingMs", drain.remaining().toMillis());
         }
+        // inFlight counts parked records too: at most maxInFlight + maxParked
         out.put("parked", intake.parked());
+        out.put("maxParked", intake.maxParked());
         out.put("inFlight", intake.inFlight());
         out.put("maxInFlight", intake.globalLimit().limit());
         List<Map<String, Object>> routes = config.get().routes().stream().map(r -> route(r, paused)).toList();
