@@ -15,7 +15,9 @@ import java.util.function.LongFunction;
  * {@link AdaptiveLimit} and a target that serves {@code capacity} requests at once, each for a
  * fixed service time, and either queues the rest (FIFO) or rejects them at once with a drop (a
  * 429). Each request also spends a seeded random 0-2 ms on the way (client and network), and one
- * in a hundred 10 ms more (a pause). Capacity and service time may change with time.
+ * in a hundred 10 ms more. Capacity and service time may change with time. A noisy machine can be
+ * added ({@link #noisy}): service times up to a quarter longer, and pauses that stop everything
+ * (a garbage collection of the JVM all of it runs in).
  */
 final class SimulatedTarget {
     enum Excess {
@@ -33,6 +35,9 @@ final class SimulatedTarget {
     private final Excess excess;
     private final Random random = new Random(20240611);
     private long now;
+    private double serviceJitter;
+    private long pauseEvery;
+    private long pauseLength;
 
     SimulatedTarget(LongFunction<Integer> capacityAt, LongFunction<Long> serviceNanosAt, Excess excess) {
         this.capacityAt = capacityAt;
@@ -42,6 +47,14 @@ final class SimulatedTarget {
 
     SimulatedTarget(int capacity, long serviceMs, Excess excess) {
         this(t -> capacity, t -> serviceMs * MS, excess);
+    }
+
+    /** Service times up to {@code jitter} longer (uniform), and a pause of {@code pauseMs} every {@code everyMs}. */
+    SimulatedTarget noisy(double jitter, long everyMs, long pauseMs) {
+        this.serviceJitter = jitter;
+        this.pauseEvery = everyMs * MS;
+        this.pauseLength = pauseMs * MS;
+        return this;
     }
 
     /** The simulated clock, to give to the limit under test. */
@@ -78,12 +91,17 @@ final class SimulatedTarget {
             }
             Event e = events.poll();
             now = e.at();
+            if (pauseEvery > 0 && now % pauseEvery < pauseLength) {
+                // the whole process is stopped: whatever was due happens when it resumes
+                events.add(new Event(now - now % pauseEvery + pauseLength, e.kind(), e.request(), e.dropped()));
+                continue;
+            }
             int second = (int) (now / TimeUnit.SECONDS.toNanos(1));
             switch (e.kind()) {
                 case ARRIVE -> {
                     if (busy < capacityAt.apply(now)) {
                         busy++;
-                        events.add(new Event(now + serviceNanosAt.apply(now), Kind.SERVED, e.request(), false));
+                        events.add(new Event(now + service(), Kind.SERVED, e.request(), false));
                     } else if (excess == Excess.REJECT) {
                         events.add(new Event(now + MS, Kind.REJECTED, e.request(), true));
                     } else {
@@ -97,7 +115,7 @@ final class SimulatedTarget {
                         Request next = queue.poll();
                         if (next != null) {
                             busy++;
-                            events.add(new Event(now + serviceNanosAt.apply(now), Kind.SERVED, next, false));
+                            events.add(new Event(now + service(), Kind.SERVED, next, false));
                         }
                     }
                     events.add(new Event(now + transit(), Kind.ANSWERED, e.request(), e.dropped()));
@@ -120,6 +138,10 @@ final class SimulatedTarget {
             out.add(new Second(samples[s] == 0 ? limit.limit() : limitSum[s] / samples[s], completed[s], drops[s], maxAtTarget[s]));
         }
         return out;
+    }
+
+    private long service() {
+        return (long) (serviceNanosAt.apply(now) * (1 + serviceJitter * random.nextDouble()));
     }
 
     /** Half of a request's time outside the target: 0-1 ms, and one time in a hundred 5 ms more. */
