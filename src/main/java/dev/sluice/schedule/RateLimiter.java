@@ -13,8 +13,9 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 /**
  * A route's rate limit: each attempt takes a token ({@link TokenBucket}) right before it is sent.
  * Without a token it waits, in arrival order, holding no thread: a timer wakes the queue when the
- * next token is due, and a wake that finds none (a timer firing early) sets the next one. Off
- * (per-second 0) it lets everything through at once.
+ * next token is due, and a wake that finds none (a timer firing early) sets the next one. Tokens
+ * do not pile up while attempts wait: a backlog goes out at the rate, the burst is only for
+ * attempts that find nobody waiting. Off (per-second 0) it lets everything through at once.
  *
  * <p>Bounded: a waiter already holds its record's global in-flight permit and its route permit,
  * so the waiters of a route never outnumber the route's limit; {@code maxWaiters} is the hard stop.
@@ -108,6 +109,11 @@ public final class RateLimiter {
         List<Waiter> go;
         synchronized (this) {
             wakeAt = Long.MAX_VALUE;
+            if (bucket != null && !waiters.isEmpty()) {
+                // this timer was set for one token; if it fired late (a GC pause, a busy CPU) the
+                // waiters get that one now and the rest at the rate, not a burst of the pile-up
+                bucket.dropPileUp();
+            }
             go = grantable();
             armTimer();
         }

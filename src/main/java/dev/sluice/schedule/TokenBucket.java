@@ -4,9 +4,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Token bucket arithmetic, exact: tokens are counted in units of 1/10^9 so that refilling by
- * {@code elapsed nanoseconds x perSecond} needs no rounding. Starts full. Over any interval of
- * length T it grants at most {@code burst + perSecond x T} tokens. Not thread-safe: its owner
- * ({@link RateLimiter}) guards it.
+ * {@code elapsed nanoseconds x perSecond} needs no rounding. Over any interval of
+ * length T it grants at most {@code burst + perSecond x T} tokens. Starts empty: a route that
+ * starts (a restarted replica included, which cannot know what its predecessor sent in the last
+ * second) or a rate limit turned on gets no burst on top; the burst is for traffic after a quiet
+ * spell. Not thread-safe: its owner ({@link RateLimiter}) guards it.
  */
 final class TokenBucket {
     private static final long UNIT = 1_000_000_000L;
@@ -22,7 +24,7 @@ final class TokenBucket {
         this.clock = nanoClock;
         this.perSecond = perSecond;
         this.capacity = burst * UNIT;
-        this.units = capacity;
+        this.units = 0;
         this.refilledAt = clock.getAsLong();
     }
 
@@ -44,6 +46,16 @@ final class TokenBucket {
         }
         // ceiling: waking early would only find no token and wait again
         return (UNIT - units + perSecond - 1) / perSecond;
+    }
+
+    /**
+     * Drops whole tokens beyond one, keeping the fraction toward the next: for tokens that piled
+     * up while a waiting backlog was not served (a timer that fired late). They are not a quiet
+     * spell's burst, and spending them at once would bunch requests beyond the rate.
+     */
+    void dropPileUp() {
+        refill();
+        units = Math.min(units, UNIT + units % UNIT);
     }
 
     /** Whole tokens available now. */

@@ -25,9 +25,12 @@ class RateLimiterTest {
     private record Timer(long due, Runnable task) {
     }
 
+    /** A limiter whose bucket has filled up (it starts empty). */
     private RateLimiter limiter(int perSecond, int burst) {
-        return new RateLimiter(new RateLimit(perSecond, burst), 100,
+        RateLimiter limiter = new RateLimiter(new RateLimit(perSecond, burst), 100,
                 clock::get, (delay, task) -> timers.add(new Timer(clock.get() + delay, task)));
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(Math.max(1, burst)));
+        return limiter;
     }
 
     /** Moves the clock on, running each timer at its due time. */
@@ -70,6 +73,22 @@ class RateLimiterTest {
         takes.get(4).assertCompleted();
         assertEquals(0, limiter.waiting());
         assertTrue(timers.isEmpty(), "no timer once nobody waits");
+    }
+
+    @Test
+    void aTimerThatFiresLateDoesNotTurnTheWaitIntoABurst() {
+        RateLimiter limiter = limiter(50, 10);
+        List<UniAssertSubscriber<Void>> takes = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            takes.add(take(limiter));
+        }
+        assertEquals(20, limiter.waiting(), "10 went at once: the burst after a quiet spell");
+
+        clock.addAndGet(500 * MS); // the timer, due in 20 ms, runs half a second late
+        advance(0);
+        assertEquals(19, limiter.waiting(), "one token's worth, not the 10 that piled up");
+        advance(20 * MS);
+        assertEquals(18, limiter.waiting(), "then the rate again");
     }
 
     @Test
@@ -116,10 +135,15 @@ class RateLimiterTest {
     }
 
     @Test
-    void turningTheLimitOnStartsWithAFullBurst() {
+    void turningTheLimitOnStartsWithAnEmptyBucket() {
         RateLimiter limiter = limiter(0, 0);
         limiter.reconfigure(new RateLimit(5, 3));
 
+        UniAssertSubscriber<Void> first = take(limiter);
+        first.assertNotTerminated();
+        advance(200 * MS);
+        first.assertCompleted();
+        advance(TimeUnit.SECONDS.toNanos(1));
         for (int i = 0; i < 3; i++) {
             take(limiter).assertCompleted();
         }
@@ -145,6 +169,7 @@ class RateLimiterTest {
     void refusesWaitersBeyondItsBound() {
         RateLimiter limiter = new RateLimiter(new RateLimit(1, 1), 2, clock::get, (delay, task) -> {
         });
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
         take(limiter).assertCompleted();
         take(limiter).assertNotTerminated();
         take(limiter).assertNotTerminated();

@@ -35,8 +35,11 @@ class RouteLimiterTest {
                 Route.DEFAULT_MAX_VALUE_BYTES, Ordering.NONE, concurrency, rate);
     }
 
+    /** A route's limiter, with time gone by so that its rate-limit bucket (which starts empty) is full. */
     private RouteLimiter limiter(Route route) {
-        return new RouteLimiter(route, clock::get, (delay, task) -> timers.add(task));
+        RouteLimiter limiter = new RouteLimiter(route, clock::get, (delay, task) -> timers.add(task));
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        return limiter;
     }
 
     private static UniAssertSubscriber<Pass> acquire(RouteLimiter limiter) {
@@ -154,9 +157,13 @@ class RouteLimiterTest {
         }
 
         limiter.apply(route(8, Concurrency.fixed(8), new RateLimit(10, 2)));
-        acquire(limiter).assertCompleted();
-        acquire(limiter).assertCompleted();
-        acquire(limiter).assertNotTerminated();
+        UniAssertSubscriber<Pass> first = acquire(limiter);
+        first.assertNotTerminated(); // the bucket starts empty
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        fireTimers();
+        first.assertCompleted();
+        acquire(limiter).assertNotTerminated(); // tokens do not pile up while someone waits
+        assertEquals(1, limiter.waitingForRate());
         assertEquals(new RateLimit(10, 2), limiter.rateLimit());
 
         limiter.apply(route(8, Concurrency.fixed(8), RateLimit.OFF));

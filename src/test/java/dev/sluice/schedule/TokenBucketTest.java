@@ -30,9 +30,12 @@ class TokenBucketTest {
     }
 
     @Test
-    void startsFullWithTheBurst() {
+    void startsEmptyAndHoldsTheBurstAfterAQuietSpell() {
         TokenBucket bucket = new TokenBucket(50, 10, clock::get);
 
+        assertFalse(bucket.tryTake(), "no burst at start");
+        assertEquals(20 * MS, bucket.nanosUntilToken());
+        clock.addAndGet(SECOND);
         assertEquals(10, takeAll(bucket));
         assertFalse(bucket.tryTake());
     }
@@ -40,7 +43,6 @@ class TokenBucketTest {
     @Test
     void refillsOneTokenPerIntervalAndSaysWhenTheNextIsDue() {
         TokenBucket bucket = new TokenBucket(50, 10, clock::get);
-        takeAll(bucket);
 
         assertEquals(20 * MS, bucket.nanosUntilToken());
         clock.addAndGet(19 * MS);
@@ -55,7 +57,6 @@ class TokenBucketTest {
     @Test
     void aRateThatDoesNotDivideASecondRoundsTheWaitUp() {
         TokenBucket bucket = new TokenBucket(3, 1, clock::get);
-        bucket.tryTake();
 
         assertEquals(333_333_334, bucket.nanosUntilToken());
         clock.addAndGet(333_333_333);
@@ -67,7 +68,6 @@ class TokenBucketTest {
     @Test
     void fillsNoFurtherThanTheBurstWhileIdle() {
         TokenBucket bucket = new TokenBucket(50, 10, clock::get);
-        takeAll(bucket);
 
         clock.addAndGet(TimeUnit.DAYS.toNanos(3650));
 
@@ -80,6 +80,7 @@ class TokenBucketTest {
     @CsvSource({ "50, 10", "50, 1", "7, 3", "1000, 1", "3, 100" })
     void anySecondHoldsAtMostRatePlusBurstAndTheLongRunIsTheRate(int perSecond, int burst) {
         TokenBucket bucket = new TokenBucket(perSecond, burst, clock::get);
+        clock.addAndGet(SECOND * burst / perSecond + SECOND); // full: the worst case
         long start = clock.get();
         List<Long> grants = new ArrayList<>();
         // a greedy caller that asks every 100 microseconds for 20 s
@@ -103,7 +104,6 @@ class TokenBucketTest {
     @Test
     void aNewRateCountsFromNowAndASmallerBurstDropsTheExcess() {
         TokenBucket bucket = new TokenBucket(10, 10, clock::get);
-        takeAll(bucket);
         clock.addAndGet(500 * MS); // 5 tokens at the old rate
 
         bucket.reconfigure(100, 3);
@@ -114,6 +114,18 @@ class TokenBucketTest {
         bucket.reconfigure(100, 50);
         clock.addAndGet(100 * MS);
         assertEquals(10, bucket.tokens(), "a larger burst is filled by time, not at once");
+    }
+
+    @Test
+    void aPileUpIsDroppedToOneTokenKeepingTheFractionTowardTheNext() {
+        TokenBucket bucket = new TokenBucket(50, 10, clock::get);
+        clock.addAndGet(130 * MS); // 6.5 tokens
+
+        bucket.dropPileUp();
+
+        assertTrue(bucket.tryTake());
+        assertFalse(bucket.tryTake());
+        assertEquals(10 * MS, bucket.nanosUntilToken(), "the half token is kept");
     }
 
     @Test
