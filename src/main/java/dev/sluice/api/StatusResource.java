@@ -22,11 +22,15 @@ import dev.sluice.intake.Intake;
 import dev.sluice.lifecycle.Drain;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.RouteLimiter;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 
-/** GET /admin/status: per route in flight, limit and outcome counts; the config version each stage runs with. */
+/**
+ * GET /admin/status: per route in flight, limit (the adaptive limit's current value when adaptive),
+ * concurrency mode, rate limit and outcome counts; the config version each stage runs with.
+ */
 @Path("/admin/status")
 @Produces(MediaType.APPLICATION_JSON)
 public class StatusResource {
@@ -48,8 +52,8 @@ public class StatusResource {
     }
 
     @GET
-    @Operation(summary = "Per route: in flight, limit, delivered/retried/dead-lettered/failed, paused partitions; "
-            + "config version of each stage")
+    @Operation(summary = "Per route: in flight, limit (current, adaptive or fixed), concurrency mode, rate limit, "
+            + "delivered/retried/dead-lettered/failed, paused partitions; config version of each stage")
     public Uni<Map<String, Object>> status() {
         // the consumer answers on its polling thread; a status page must not hang on it
         return pausedPartitions()
@@ -76,6 +80,12 @@ public class StatusResource {
         out.put("appliedVersions", Map.of("intake", intake.appliedVersion(), "dispatcher", dispatcher.appliedVersion()));
         out.put("running", intake.running());
         out.put("draining", drain.draining());
+        if (drain.draining()) {
+            out.put("drainRemainingMs", drain.remaining().toMillis());
+        }
+        // inFlight counts parked records too: at most maxInFlight + maxParked
+        out.put("parked", intake.parked());
+        out.put("maxParked", intake.maxParked());
         out.put("inFlight", intake.inFlight());
         out.put("maxInFlight", intake.globalLimit().limit());
         List<Map<String, Object>> routes = config.get().routes().stream().map(r -> route(r, paused)).toList();
@@ -92,6 +102,8 @@ public class StatusResource {
         m.put("topics", r.topics());
         m.put("inFlight", limit == null ? 0 : limit.inFlight());
         m.put("limit", limit == null ? r.maxInFlight() : limit.limit());
+        m.put("concurrency", concurrency(r));
+        m.put("rateLimit", rateLimit(r, dispatcher.limiterOf(r.name())));
         m.put("delivered", c == null ? 0 : c.delivered());
         m.put("retried", c == null ? 0 : c.retried());
         m.put("deadLettered", c == null ? 0 : c.deadLettered());
@@ -101,6 +113,26 @@ public class StatusResource {
                 .map(TopicPartition::toString).sorted().toList();
         m.put("paused", !pausedHere.isEmpty());
         m.put("pausedPartitions", pausedHere);
+        return m;
+    }
+
+    /** The mode and, when adaptive, its bounds; where the limit stands now is "limit". */
+    private static Map<String, Object> concurrency(Route r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", r.concurrency().mode().configName());
+        if (r.concurrency().adaptive()) {
+            m.put("min", r.concurrency().adaptiveMin());
+            m.put("max", r.concurrency().adaptiveMax());
+        }
+        return m;
+    }
+
+    /** The rate limit in force (per-second 0: none) and the attempts waiting for a token. */
+    private static Map<String, Object> rateLimit(Route r, RouteLimiter limiter) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("perSecond", r.rateLimit().perSecond());
+        m.put("burst", r.rateLimit().burst());
+        m.put("waiting", limiter == null ? 0 : limiter.waitingForRate());
         return m;
     }
 }

@@ -11,6 +11,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -27,9 +28,11 @@ import io.quarkus.runtime.configuration.DurationConverter;
 public final class ConfigJson {
     private static final Set<String> ROOT_KEYS = Set.of("max-in-flight", "routes");
     private static final Set<String> ROUTE_KEYS = Set.of("name", "topics", "target", "max-in-flight", "timeout",
-            "retry", "dead-letter-topic", "expects", "max-value-bytes", "ordering");
+            "retry", "dead-letter-topic", "expects", "max-value-bytes", "ordering", "concurrency", "adaptive", "rate-limit");
     private static final Set<String> TARGET_KEYS = Set.of("url");
     private static final Set<String> RETRY_KEYS = Set.of("max-attempts", "initial-backoff", "max-backoff", "jitter");
+    private static final Set<String> ADAPTIVE_KEYS = Set.of("min", "max");
+    private static final Set<String> RATE_LIMIT_KEYS = Set.of("per-second", "burst");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
 
@@ -62,6 +65,13 @@ public final class ConfigJson {
             n.put("expects", r.expects().configName());
             n.put("max-value-bytes", r.maxValueBytes());
             n.put("ordering", r.ordering().configName());
+            n.put("concurrency", r.concurrency().mode().configName());
+            n.putObject("adaptive")
+                    .put("min", r.concurrency().adaptiveMin())
+                    .put("max", r.concurrency().adaptiveMax());
+            n.putObject("rate-limit")
+                    .put("per-second", r.rateLimit().perSecond())
+                    .put("burst", r.rateLimit().burst());
         }
         return root;
     }
@@ -123,13 +133,7 @@ public final class ConfigJson {
         }
         int maxInFlight = integer(n, "max-in-flight", p + "max-in-flight", 64);
         Duration timeout = duration(n, "timeout", p + "timeout", Duration.ofSeconds(10));
-        JsonNode retryNode = n.get("retry");
-        JsonNode retry = retryNode == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : retryNode;
-        if (retryNode != null && !retryNode.isObject()) {
-            problems.add(new ConfigProblem(p + "retry", "must be an object"));
-        } else if (retryNode != null) {
-            unknownKeys(retryNode, RETRY_KEYS, p + "retry.");
-        }
+        JsonNode retry = group(n, "retry", p, RETRY_KEYS);
         RetryPolicy policy = new RetryPolicy(
                 integer(retry, "max-attempts", p + "retry.max-attempts", 5),
                 duration(retry, "initial-backoff", p + "retry.initial-backoff", Duration.ofMillis(200)),
@@ -149,8 +153,39 @@ public final class ConfigJson {
             problems.add(Ordering.notOneOf(p + "ordering", orderingText));
             ordering = Ordering.KEY;
         }
+        String concurrencyText = text(n, "concurrency", p + "concurrency", Concurrency.Mode.FIXED.configName(), false);
+        Concurrency.Mode mode = Concurrency.Mode.parse(concurrencyText).orElse(null);
+        if (mode == null) {
+            problems.add(Concurrency.Mode.notOneOf(p + "concurrency", concurrencyText));
+            mode = Concurrency.Mode.FIXED;
+        }
+        JsonNode adaptive = group(n, "adaptive", p, ADAPTIVE_KEYS);
+        Concurrency concurrency = new Concurrency(mode,
+                integer(adaptive, "min", p + "adaptive.min", Concurrency.DEFAULT_ADAPTIVE_MIN),
+                integer(adaptive, "max", p + "adaptive.max", maxInFlight));
+        JsonNode rate = group(n, "rate-limit", p, RATE_LIMIT_KEYS);
+        int perSecond = integer(rate, "per-second", p + "rate-limit.per-second", 0);
+        RateLimit rateLimit = new RateLimit(perSecond, integer(rate, "burst", p + "rate-limit.burst", perSecond));
         // built even when malformed (defaults stand in), so the semantic checks still run on the rest
-        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes, ordering);
+        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes, ordering,
+                concurrency, rateLimit);
+    }
+
+    /**
+     * The object under {@code key} with its unknown keys reported, or a null node when it is
+     * absent or not an object (then its keys take their defaults).
+     */
+    private JsonNode group(JsonNode n, String key, String p, Set<String> known) {
+        JsonNode g = n.get(key);
+        if (g == null || g.isNull()) {
+            return NullNode.getInstance();
+        }
+        if (!g.isObject()) {
+            problems.add(new ConfigProblem(p + key, "must be an object"));
+            return NullNode.getInstance();
+        }
+        unknownKeys(g, known, p + key + ".");
+        return g;
     }
 
     private void unknownKeys(JsonNode n, Set<String> known, String p) {

@@ -10,6 +10,7 @@ import jakarta.annotation.Priority;
 import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
+import io.smallrye.config.Priorities;
 
 /**
  * Derives the topic list of the intake channel from the routes, so a user names each topic once
@@ -17,14 +18,17 @@ import io.smallrye.config.ConfigValue;
  * still wins.
  *
  * <p>An interceptor rather than a config source: it runs at look-up time and so sees every source,
- * files named by {@code quarkus.config.locations} included (a config-source factory does not).
+ * files named by {@code quarkus.config.locations} included (a config-source factory does not),
+ * and profile-specific routes such as the dev profile's demo route. It runs before the profile
+ * interceptor (higher priority), so its look-ups resolve profiles.
  * The consumer follows the live config after start anyway (TopicSubscription); this only decides
  * what it subscribes to first.
  */
-@Priority(100)
+@Priority(Priorities.APPLICATION)
 public class RouteTopicsInterceptor implements ConfigSourceInterceptor {
     static final String CHANNEL_TOPICS = "mp.messaging.incoming.sluice-in.topics";
-    private static final Pattern ROUTE_TOPICS = Pattern.compile("sluice\\.routes\\.(\"[^\"]+\"|[^.]+)\\.topics(\\[\\d+])?");
+    /** A route's topics key, perhaps with a profile prefix ({@code %dev.}) and an index. */
+    private static final Pattern ROUTE_TOPICS = Pattern.compile("(%[^.]+\\.)?(sluice\\.routes\\.(\"[^\"]+\"|[^.]+)\\.topics(\\[\\d+])?)");
 
     @Override
     public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
@@ -35,10 +39,13 @@ public class RouteTopicsInterceptor implements ConfigSourceInterceptor {
         Set<String> topics = new LinkedHashSet<>();
         for (Iterator<String> it = context.iterateNames(); it.hasNext();) {
             String key = it.next();
-            if (!ROUTE_TOPICS.matcher(key).matches()) {
+            var m = ROUTE_TOPICS.matcher(key);
+            if (!m.matches()) {
                 continue;
             }
-            ConfigValue value = context.proceed(key);
+            // looked up without the profile prefix: the profile interceptor (after this one)
+            // answers with the active profile's value, or nothing for another profile's key
+            ConfigValue value = context.proceed(m.group(2));
             if (value != null && value.getValue() != null) {
                 for (String t : value.getValue().split(",")) {
                     if (!t.isBlank()) {

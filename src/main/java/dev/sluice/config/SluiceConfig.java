@@ -97,8 +97,49 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             if (r.maxValueBytes() < 1) {
                 problems.add(new ConfigProblem(p + "max-value-bytes", "must be greater than 0, was " + r.maxValueBytes()));
             }
+            checkConcurrency(problems, p, r.concurrency());
+            checkRateLimit(problems, p + "rate-limit.", r.rateLimit());
         }
         return problems;
+    }
+
+    private static void checkConcurrency(List<ConfigProblem> problems, String p, Concurrency c) {
+        if (c == null || c.mode() == null) {
+            problems.add(new ConfigProblem(p + "concurrency", "is required (one of fixed, adaptive)"));
+        }
+        if (c == null) {
+            return;
+        }
+        boolean minInRange = checkLimit(problems, p + "adaptive.min", c.adaptiveMin());
+        boolean maxInRange = checkLimit(problems, p + "adaptive.max", c.adaptiveMax());
+        if (minInRange && maxInRange && c.adaptiveMin() > c.adaptiveMax()) {
+            problems.add(new ConfigProblem(p + "adaptive.min",
+                    "must not exceed adaptive.max (" + c.adaptiveMax() + "), was " + c.adaptiveMin()));
+        }
+    }
+
+    private static boolean checkLimit(List<ConfigProblem> problems, String field, int value) {
+        if (value < 1 || value > MAX_IN_FLIGHT_CEILING) {
+            problems.add(new ConfigProblem(field, "must be between 1 and " + MAX_IN_FLIGHT_CEILING + ", was " + value));
+            return false;
+        }
+        return true;
+    }
+
+    private static void checkRateLimit(List<ConfigProblem> problems, String p, RateLimit rate) {
+        if (rate == null) {
+            problems.add(new ConfigProblem(p.substring(0, p.length() - 1), "is required"));
+            return;
+        }
+        if (rate.perSecond() < 0 || rate.perSecond() > RateLimit.CEILING) {
+            problems.add(new ConfigProblem(p + "per-second",
+                    "must be between 0 (off) and " + RateLimit.CEILING + ", was " + rate.perSecond()));
+        } else if (rate.perSecond() == 0 && rate.burst() != 0) {
+            problems.add(new ConfigProblem(p + "burst", "has no effect without per-second; was " + rate.burst()));
+        } else if (rate.perSecond() > 0 && (rate.burst() < 1 || rate.burst() > RateLimit.CEILING)) {
+            problems.add(new ConfigProblem(p + "burst",
+                    "must be between 1 and " + RateLimit.CEILING + ", was " + rate.burst()));
+        }
     }
 
     /** Builds and validates the seed snapshot from startup settings ({@code sluice.*}). */
@@ -117,10 +158,18 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             if (ordering == null) {
                 malformed.add(Ordering.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "ordering", r.ordering()));
             }
+            Concurrency.Mode mode = Concurrency.Mode.parse(r.concurrency()).orElse(null);
+            if (mode == null) {
+                malformed.add(Concurrency.Mode.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "concurrency",
+                        r.concurrency()));
+            }
+            int perSecond = r.rateLimit().perSecond();
             routes.add(new Route(e.getKey(), r.topics(), parseUrl(r.target().url().orElse(null)), r.maxInFlight(),
                     r.timeout(), new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff(),
                             retry.jitter()),
-                    r.deadLetterTopic(), expects, r.maxValueBytes(), ordering));
+                    r.deadLetterTopic(), expects, r.maxValueBytes(), ordering,
+                    new Concurrency(mode, r.adaptive().min(), r.adaptive().max().orElse(r.maxInFlight())),
+                    new RateLimit(perSecond, r.rateLimit().burst().orElse(perSecond))));
         }
         return validated(s.maxInFlight(), routes, PathStyle.PROPERTIES, malformed);
     }

@@ -81,6 +81,37 @@ public interface SluiceSettings {
          */
         @WithDefault("key")
         String ordering();
+
+        /**
+         * How the in-flight limit is set: fixed (it is max-in-flight) or adaptive (found from the
+         * target's latency and backpressure answers, within adaptive.min and adaptive.max).
+         */
+        @WithDefault("fixed")
+        String concurrency();
+
+        /** Bounds of the adaptive limit (used with concurrency=adaptive). */
+        AdaptiveSettings adaptive();
+
+        /** Attempts per second the target gets at most (token bucket); off unless per-second is set. */
+        RateLimitSettings rateLimit();
+    }
+
+    interface AdaptiveSettings {
+        /** Lowest adaptive limit. */
+        @WithDefault("1")
+        int min();
+
+        /** Highest adaptive limit. Default: the route's max-in-flight. */
+        Optional<Integer> max();
+    }
+
+    interface RateLimitSettings {
+        /** Tokens added per second; every attempt, retries included, takes one. 0 turns the rate limit off. */
+        @WithDefault("0")
+        int perSecond();
+
+        /** Most tokens the bucket holds, so the largest burst after a quiet spell. Default: per-second. */
+        Optional<Integer> burst();
     }
 
     interface TargetSettings {

@@ -29,6 +29,19 @@ public record AttemptOutcome(Kind kind, int status, String reason, Duration retr
         return new AttemptOutcome(Kind.TERMINAL, status, reason, null);
     }
 
+    /**
+     * The target pushing back: 429, 503, 504, or no answer at all (timeout, connection refused,
+     * reset or closed). An adaptive limit backs off on these.
+     */
+    public boolean isBackpressure() {
+        return kind == Kind.RETRIABLE && (status == 0 || status == 429 || status == 503 || status == 504);
+    }
+
+    /** The target answered in its own time (2xx, or a terminal status such as 400): a fair latency sample. */
+    public boolean isAnswer() {
+        return kind == Kind.SUCCESS || (kind == Kind.TERMINAL && status > 0);
+    }
+
     public static AttemptOutcome ofError(String reason) {
         return new AttemptOutcome(Kind.RETRIABLE, 0, reason, null);
     }

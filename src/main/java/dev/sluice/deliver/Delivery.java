@@ -12,7 +12,7 @@ import dev.sluice.intake.Event;
 import dev.sluice.intake.Revocations;
 import dev.sluice.lifecycle.Progress;
 import dev.sluice.lifecycle.Stopping;
-import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.RouteLimiter;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
@@ -25,7 +25,7 @@ import io.smallrye.mutiny.Uni;
  *                 |
  *                 |  +------------------ backoff elapsed ----------------------+
  *                 v  v                                                         |
- *             onAttempt(n): take a route permit, POST, give the permit back    |
+ *             onAttempt(n): route permit + rate token, POST, report, permit back |
  *                 |                                                            |
  *                 +-- SUCCESS ----------------------------> DELIVERED           |
  *                 +-- RETRIABLE, n &lt; max-attempts -------> onRetriable: wait --+
@@ -40,8 +40,9 @@ import io.smallrye.mutiny.Uni;
  *
  * When the drain has begun, a first attempt that gets its permit is not started (ABANDONED: the
  * record stays unacked); retries already under way go on until the drain deadline.
- * A route permit is held only while a request is on the wire: an event waiting for its backoff
- * takes no delivery slot.
+ * A route permit is held only while a request is on the wire or about to go (waiting for its rate
+ * token): an event waiting for its backoff takes no delivery slot. Each answer is reported to the
+ * route's limiter (a latency sample, backpressure, or neither), which an adaptive limit learns from.
  */
 @ApplicationScoped
 public class Delivery {
@@ -76,10 +77,10 @@ public class Delivery {
     }
 
     /**
-     * Runs the state machine above; {@code limit} is the route's in-flight limit. The span and the
-     * route's meters see every way the machine ends, cancellation included.
+     * Runs the state machine above; {@code limit} is the route's limiter (in-flight and rate
+     * limits). The span and the route's meters see every way the machine ends, cancellation included.
      */
-    public Uni<Result> deliver(Route route, Event event, InFlightLimit limit) {
+    public Uni<Result> deliver(Route route, Event event, RouteLimiter limit) {
         return Uni.createFrom().deferred(() -> {
             Span span = tracing.startDelivery(route, event);
             RouteMeters meters = stats.begin(route.name());
@@ -100,7 +101,7 @@ public class Delivery {
         return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0);
     }
 
-    private Uni<Result> onAttempt(Route route, Event event, InFlightLimit limit, int attempt, Span span,
+    private Uni<Result> onAttempt(Route route, Event event, RouteLimiter limit, int attempt, Span span,
             RouteMeters meters) {
         return slot(limit, attempt)
                 .chain(permit -> {
@@ -118,6 +119,7 @@ public class Delivery {
                             .invoke(outcome -> {
                                 meters.onAttempt(System.nanoTime() - sent);
                                 tracing.endAttempt(attemptSpan, outcome);
+                                report(permit, outcome);
                             })
                             .eventually(() -> {
                                 progress.moved();
@@ -135,22 +137,34 @@ public class Delivery {
     }
 
     /**
-     * A route permit; for a first attempt, null if the drain begins first (the wait for the permit
-     * is cancelled, which takes the waiter out of the queue). Retries keep waiting: they are
+     * A route permit and rate token; for a first attempt, null if the drain begins first (the wait
+     * is cancelled, which takes the waiter out of its queue and gives back a permit it had already
+     * got). Retries keep waiting: they are
      * deliveries under way, and the drain lets them finish until its deadline.
      */
-    private Uni<InFlightLimit.Permit> slot(InFlightLimit limit, int attempt) {
+    private Uni<RouteLimiter.Pass> slot(RouteLimiter limit, int attempt) {
         if (attempt > 1) {
             return limit.acquire();
         }
-        return Uni.combine().any().of(limit.acquire(), stopping.began().replaceWith((InFlightLimit.Permit) null));
+        return Uni.combine().any().of(limit.acquire(), stopping.began().replaceWith((RouteLimiter.Pass) null));
+    }
+
+    /** What the answer says about the target's capacity; also gives the route permit back. */
+    private static void report(RouteLimiter.Pass pass, AttemptOutcome outcome) {
+        if (outcome.isBackpressure()) {
+            pass.onDrop();
+        } else if (outcome.isAnswer()) {
+            pass.onAnswer();
+        } else {
+            pass.onIgnore();
+        }
     }
 
     private Uni<Result> onSuccess(Route route) {
         return Uni.createFrom().item(Result.DELIVERED);
     }
 
-    private Uni<Result> onRetriable(Route route, Event event, InFlightLimit limit, int attempt, AttemptOutcome outcome,
+    private Uni<Result> onRetriable(Route route, Event event, RouteLimiter limit, int attempt, AttemptOutcome outcome,
             Span span, RouteMeters meters) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         meters.onRetried();

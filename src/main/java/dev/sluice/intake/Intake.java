@@ -210,6 +210,11 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         return inFlight();
     }
 
+    /** Most records parked at once ({@code sluice.max-waiting}). */
+    public int maxParked() {
+        return parked.limit();
+    }
+
     /** Records parked behind ordering lanes (holding a parking slot, not an in-flight permit). */
     public int parked() {
         return parked.inFlight();

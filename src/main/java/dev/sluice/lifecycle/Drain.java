@@ -25,6 +25,7 @@ public class Drain {
     private final Stopping stopping;
     private final Duration timeout;
     private volatile boolean draining;
+    private volatile long deadlineNanos;
 
     Drain(Intake intake, Stopping stopping, SluiceSettings settings) {
         this.intake = intake;
@@ -33,12 +34,21 @@ public class Drain {
     }
 
     void onShutdown(@Observes ShutdownEvent event) throws InterruptedException {
+        long started = System.nanoTime();
+        deadlineNanos = started + timeout.toNanos();
         draining = true;
         stopping.begin();
         intake.stopTaking();
-        long started = System.nanoTime();
         int before = intake.inFlight();
-        int left = intake.awaitIdle(timeout);
+        int left = before;
+        // wait in steps of a second, saying how it goes: a drain is something to watch, not a sleep
+        while (left > 0 && remaining().compareTo(Duration.ZERO) > 0) {
+            Duration step = remaining().compareTo(Duration.ofSeconds(1)) < 0 ? remaining() : Duration.ofSeconds(1);
+            left = intake.awaitIdle(step);
+            if (left > 0 && remaining().compareTo(Duration.ZERO) > 0) {
+                LOG.infof("drain: %d records in flight, %d ms left", left, remaining().toMillis());
+            }
+        }
         long tookMs = (System.nanoTime() - started) / 1_000_000;
         if (left == 0) {
             LOG.infof("drain: %d records were in flight; deliveries under way finished, those not started were let go "
@@ -51,5 +61,19 @@ public class Drain {
 
     public boolean draining() {
         return draining;
+    }
+
+    /** Records still in flight (during a drain: what it waits for). */
+    public int inFlight() {
+        return intake.inFlight();
+    }
+
+    /** Time left until the drain deadline; the whole timeout before a drain began, zero after it. */
+    public Duration remaining() {
+        if (!draining) {
+            return timeout;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
     }
 }

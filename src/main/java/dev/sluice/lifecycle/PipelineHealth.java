@@ -100,7 +100,14 @@ public final class PipelineHealth {
 
         @Override
         public HealthCheckResponse call() {
-            return describe("sluice-pipeline", configTopic.isLoaded() && intake.running() && !drain.draining(), intake);
+            if (drain.draining()) {
+                return HealthCheckResponse.named("sluice-pipeline").down()
+                        .withData("draining", true)
+                        .withData("inFlight", drain.inFlight())
+                        .withData("drainRemainingMs", drain.remaining().toMillis())
+                        .build();
+            }
+            return describe("sluice-pipeline", configTopic.isLoaded() && intake.running(), intake);
         }
     }
 

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -19,6 +20,7 @@ import dev.sluice.intake.Event;
 import dev.sluice.intake.PartitionPressure;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 
 /**
  * Takes one record from the intake to its outcome: match routes, deliver to each (in parallel,
@@ -33,12 +35,13 @@ import io.smallrye.mutiny.Uni;
 public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     private final Delivery delivery;
-    private final Map<String, InFlightLimit> routeLimits = new HashMap<>();
+    private final Map<String, RouteLimiter> routeLimiters = new HashMap<>();
     private final Map<String, Lanes> routeLanes = new HashMap<>();
+    private final RateLimiter.Timers timers;
     private volatile Plan plan;
     private final Lanes.WaitListener pressure;
 
-    Dispatcher(CurrentConfig config, Delivery delivery, PartitionPressure partitions) {
+    Dispatcher(CurrentConfig config, Delivery delivery, PartitionPressure partitions, Vertx vertx) {
         this.delivery = delivery;
         this.pressure = new Lanes.WaitListener() {
             @Override
@@ -51,30 +54,37 @@ public class Dispatcher {
                 partitions.doneWaiting(topicOf(lane), partitionOf(lane));
             }
         };
+        // rate-limit waits: a Vert.x timer (milliseconds, rounded up) wakes the queue; no thread waits
+        this.timers = (delayNanos, task) -> vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos + 999_999)),
+                id -> task.run());
         // the watch emits the current snapshot at once (synchronously), then every newer one
         config.changes().subscribe().with(v -> apply(v.version(), v.value()));
     }
 
-    /** What the dispatcher runs with: a snapshot, its version, its router and the limit of each route. */
-    private record Plan(long version, SluiceConfig config, Router router, Map<String, InFlightLimit> limits,
+    /** What the dispatcher runs with: a snapshot, its version, its router and the limiter and lanes of each route. */
+    private record Plan(long version, SluiceConfig config, Router router, Map<String, RouteLimiter> limiters,
             Map<String, Lanes> lanes) {
     }
 
     /**
      * Switches to a new snapshot. Records already dispatched finish with the routes they matched;
-     * new records use the new routes. Route limits are resized in place, never replaced, so the
-     * in-flight count carries over: shrinking waits for deliveries to finish, it cancels none.
+     * new records use the new routes. Route limiters are updated in place, never replaced, so the
+     * in-flight count, the rate-limit queue and what an adaptive limit learnt carry over:
+     * shrinking waits for deliveries to finish, it cancels none.
      */
     synchronized void apply(long version, SluiceConfig next) {
         for (Route r : next.routes()) {
-            // waiters hold global permits, so the global ceiling bounds them whatever the config
-            routeLimits.computeIfAbsent(r.name(), n -> new InFlightLimit(r.maxInFlight(), SluiceConfig.MAX_IN_FLIGHT_CEILING))
-                    .resize(r.maxInFlight());
+            RouteLimiter existing = routeLimiters.get(r.name());
+            if (existing == null) {
+                routeLimiters.put(r.name(), new RouteLimiter(r, System::nanoTime, timers));
+            } else {
+                existing.apply(r);
+            }
             // lanes outlive snapshots too: a record already waiting keeps its place. A change of
             // ordering mode applies to records dispatched from now on.
             routeLanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_IN_FLIGHT_CEILING, pressure));
         }
-        plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimits), Map.copyOf(routeLanes));
+        plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimiters), Map.copyOf(routeLanes));
     }
 
     /** Version of the config snapshot new records are dispatched with. */
@@ -105,7 +115,7 @@ public class Dispatcher {
         }
         List<Uni<Delivery.Result>> deliveries = routes.stream()
                 .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
-                        () -> delivery.deliver(r, event, current.limits().get(r.name())),
+                        () -> delivery.deliver(r, event, current.limiters().get(r.name())),
                         routes.size() == 1 ? parking : Lanes.Parking.NONE))
                 .toList();
         // wait for every route even when one fails, so in-flight counts stay true
@@ -149,9 +159,15 @@ public class Dispatcher {
         return plan.lanes().get(route);
     }
 
-    /** The limit of a route, for status and tests; null for an unknown route. */
+    /** The in-flight limit of a route (its current value, adaptive or not), for status, metrics and tests; null for an unknown route. */
     public InFlightLimit limitOf(String route) {
-        return plan.limits().get(route);
+        RouteLimiter limiter = plan.limiters().get(route);
+        return limiter == null ? null : limiter.inFlightLimit();
+    }
+
+    /** The limiter of a route (concurrency mode, rate limit), for status; null for an unknown route. */
+    public RouteLimiter limiterOf(String route) {
+        return plan.limiters().get(route);
     }
 
     public SluiceConfig config() {

@@ -2,6 +2,7 @@ package dev.sluice.schedule;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.IntSupplier;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -99,6 +100,18 @@ public final class InFlightLimit {
     public void resize(int newLimit) {
         synchronized (this) {
             limit = newLimit;
+        }
+        serveWaiters();
+    }
+
+    /**
+     * As {@link #resize(int)}, with the new limit read under this limit's lock: of callers racing
+     * to apply a value that keeps changing (an adaptive limit), the last to get the lock applies
+     * the newest, never an older one.
+     */
+    public void resize(IntSupplier newLimit) {
+        synchronized (this) {
+            limit = newLimit.getAsInt();
         }
         serveWaiters();
     }

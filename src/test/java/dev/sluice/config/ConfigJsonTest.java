@@ -56,6 +56,52 @@ class ConfigJsonTest {
     }
 
     @Test
+    void concurrencyIsFixedByDefaultWithAdaptiveBoundsOneToMaxInFlight() throws Exception {
+        Route r = ConfigJson.read(doc(",\"max-in-flight\":32")).routes().get(0);
+
+        assertEquals(new Concurrency(Concurrency.Mode.FIXED, 1, 32), r.concurrency());
+        assertEquals(Concurrency.Mode.parse(settingsDefault("concurrency")).orElseThrow(), r.concurrency().mode());
+        assertEquals(RateLimit.OFF, r.rateLimit());
+    }
+
+    @Test
+    void adaptiveConcurrencyIsReadAndWritten() throws Exception {
+        SluiceConfig config = ConfigJson.read(doc(",\"concurrency\":\"Adaptive\",\"adaptive\":{\"min\":4,\"max\":200}"));
+
+        assertEquals(new Concurrency(Concurrency.Mode.ADAPTIVE, 4, 200), config.routes().get(0).concurrency());
+        JsonNode written = ConfigJson.write(config, MAPPER);
+        assertEquals("adaptive", written.at("/routes/0/concurrency").asText());
+        assertEquals(4, written.at("/routes/0/adaptive/min").asInt());
+        assertEquals(200, written.at("/routes/0/adaptive/max").asInt());
+        assertEquals(config, ConfigJson.read(written));
+    }
+
+    @Test
+    void rateLimitBurstDefaultsToPerSecond() throws Exception {
+        assertEquals(new RateLimit(50, 50), ConfigJson.read(doc(",\"rate-limit\":{\"per-second\":50}")).routes().get(0).rateLimit());
+        SluiceConfig config = ConfigJson.read(doc(",\"rate-limit\":{\"per-second\":50,\"burst\":10}"));
+        assertEquals(new RateLimit(50, 10), config.routes().get(0).rateLimit());
+        assertEquals(config, ConfigJson.read(ConfigJson.write(config, MAPPER)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "unknown mode           | ,\"concurrency\":\"elastic\"                 | routes[0].concurrency: must be one of fixed, adaptive, was 'elastic'",
+            "adaptive not an object | ,\"adaptive\":5                              | routes[0].adaptive: must be an object",
+            "adaptive unknown key   | ,\"adaptive\":{\"initial\":3}                 | routes[0].adaptive.initial: unknown key (known: max, min)",
+            "adaptive min 0         | ,\"adaptive\":{\"min\":0}                     | routes[0].adaptive.min: must be between 1 and 4096, was 0",
+            "adaptive min above max | ,\"adaptive\":{\"min\":9,\"max\":8}            | routes[0].adaptive.min: must not exceed adaptive.max (8), was 9",
+            "adaptive max text      | ,\"adaptive\":{\"max\":\"lots\"}                | routes[0].adaptive.max: must be an integer",
+            "rate unknown key       | ,\"rate-limit\":{\"per-minute\":5}              | routes[0].rate-limit.per-minute: unknown key (known: burst, per-second)",
+            "rate negative          | ,\"rate-limit\":{\"per-second\":-5}             | routes[0].rate-limit.per-second: must be between 0 (off) and 100000, was -5",
+            "rate fractional        | ,\"rate-limit\":{\"per-second\":2.5}            | routes[0].rate-limit.per-second: must be an integer",
+            "burst 0                | ,\"rate-limit\":{\"per-second\":5,\"burst\":0}  | routes[0].rate-limit.burst: must be between 1 and 100000, was 0",
+            "burst without rate     | ,\"rate-limit\":{\"burst\":7}                   | routes[0].rate-limit.burst: has no effect without per-second; was 7" })
+    void badFlowOptionsAreRefusedWithTheirFieldPath(String defect, String extras, String expected) throws Exception {
+        assertEquals(List.of(expected), problems(extras).stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
     void maxValueBytesIsRead() throws Exception {
         assertEquals(4096, ConfigJson.read(doc(",\"max-value-bytes\":4096")).routes().get(0).maxValueBytes());
     }

@@ -36,6 +36,8 @@ class SluiceConfigTest {
         Expects expects = Expects.ANY;
         int maxValueBytes = Route.DEFAULT_MAX_VALUE_BYTES;
         Ordering ordering = Ordering.KEY;
+        Concurrency concurrency = Concurrency.fixed(8);
+        RateLimit rateLimit = RateLimit.OFF;
 
         RouteBuilder(String name, List<String> topics) {
             this.name = name;
@@ -48,8 +50,13 @@ class SluiceConfigTest {
         }
 
         Route build() {
-            return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering);
+            return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering,
+                    concurrency, rateLimit);
         }
+    }
+
+    private static Concurrency adaptive(int min, int max) {
+        return new Concurrency(Concurrency.Mode.ADAPTIVE, min, max);
     }
 
     private static RetryPolicy retry(int attempts, long initialMs, long maxMs, double jitter) {
@@ -98,6 +105,19 @@ class SluiceConfigTest {
                 badRoute("max-value-bytes 0", r -> { r.maxValueBytes = 0; return r; }, "routes[0].max-value-bytes"),
                 badRoute("max-value-bytes negative", r -> { r.maxValueBytes = -1; return r; }, "routes[0].max-value-bytes"),
                 badRoute("missing expects", r -> { r.expects = null; return r; }, "routes[0].expects"),
+                badRoute("missing concurrency mode", r -> { r.concurrency = new Concurrency(null, 1, 8); return r; },
+                        "routes[0].concurrency"),
+                badRoute("adaptive min 0", r -> { r.concurrency = adaptive(0, 8); return r; }, "routes[0].adaptive.min"),
+                badRoute("adaptive max above ceiling", r -> { r.concurrency = adaptive(1, SluiceConfig.MAX_IN_FLIGHT_CEILING + 1); return r; },
+                        "routes[0].adaptive.max"),
+                badRoute("adaptive min above max", r -> { r.concurrency = adaptive(16, 8); return r; }, "routes[0].adaptive.min"),
+                badRoute("adaptive bounds are checked when fixed too",
+                        r -> { r.concurrency = new Concurrency(Concurrency.Mode.FIXED, 0, 8); return r; }, "routes[0].adaptive.min"),
+                badRoute("rate negative", r -> { r.rateLimit = new RateLimit(-1, 0); return r; }, "routes[0].rate-limit.per-second"),
+                badRoute("rate above ceiling", r -> { r.rateLimit = new RateLimit(RateLimit.CEILING + 1, 10); return r; },
+                        "routes[0].rate-limit.per-second"),
+                badRoute("burst 0 with a rate", r -> { r.rateLimit = new RateLimit(50, 0); return r; }, "routes[0].rate-limit.burst"),
+                badRoute("burst without a rate", r -> { r.rateLimit = new RateLimit(0, 10); return r; }, "routes[0].rate-limit.burst"),
                 bad("no routes", GLOBAL, List.of(), "routes"));
     }
 
@@ -171,12 +191,32 @@ class SluiceConfigTest {
             x.timeout = Duration.ofMinutes(10);
             x.retry = retry(1, 1_000, 1_000, 1.0);
             x.maxValueBytes = 1;
+            x.concurrency = adaptive(SluiceConfig.MAX_IN_FLIGHT_CEILING, SluiceConfig.MAX_IN_FLIGHT_CEILING);
+            x.rateLimit = new RateLimit(RateLimit.CEILING, RateLimit.CEILING);
             return x;
         }).build();
 
         SluiceConfig config = SluiceConfig.validated(SluiceConfig.MAX_IN_FLIGHT_CEILING, List.of(r), PathStyle.JSON);
 
         assertEquals(1, config.routes().size());
+    }
+
+    @Test
+    void lowestBoundsAreAccepted() {
+        Route r = route("orders", "orders").with(x -> {
+            x.concurrency = adaptive(1, 1);
+            x.rateLimit = new RateLimit(1, 1);
+            return x;
+        }).build();
+
+        assertEquals(1, SluiceConfig.validated(GLOBAL, List.of(r), PathStyle.JSON).routes().size());
+    }
+
+    @Test
+    void adaptiveBoundsUseTheirOwnCeilingNotTheRouteLimit() {
+        Route r = route("orders", "orders").with(x -> { x.concurrency = adaptive(1, GLOBAL * 4); return x; }).build();
+
+        assertEquals(GLOBAL * 4, SluiceConfig.validated(GLOBAL, List.of(r), PathStyle.JSON).routes().get(0).concurrency().adaptiveMax());
     }
 
     private static List<String> fields(InvalidConfigException e) {

@@ -61,6 +61,41 @@ class SluiceSettingsTest {
     }
 
     @Test
+    void concurrencyDefaultsToFixedWithAdaptiveBoundsOneToMaxInFlight() {
+        Route r = fromProperties(Map.of("sluice.routes.orders.max-in-flight", "24")).routes().get(0);
+
+        assertEquals(new Concurrency(Concurrency.Mode.FIXED, 1, 24), r.concurrency());
+        assertEquals(RateLimit.OFF, r.rateLimit());
+    }
+
+    @Test
+    void adaptiveConcurrencyAndRateLimitAreRead() {
+        Route r = fromProperties(Map.of(
+                "sluice.routes.orders.concurrency", "adaptive",
+                "sluice.routes.orders.adaptive.min", "2",
+                "sluice.routes.orders.adaptive.max", "48",
+                "sluice.routes.orders.rate-limit.per-second", "50")).routes().get(0);
+
+        assertEquals(new Concurrency(Concurrency.Mode.ADAPTIVE, 2, 48), r.concurrency());
+        assertEquals(new RateLimit(50, 50), r.rateLimit(), "burst defaults to per-second");
+    }
+
+    @Test
+    void badFlowOptionsAreListedByKey() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.routes.orders.concurrency", "auto",
+                "sluice.routes.orders.adaptive.min", "0",
+                "sluice.routes.orders.rate-limit.per-second", "10",
+                "sluice.routes.orders.rate-limit.burst", "0")));
+
+        assertEquals(List.of(
+                "sluice.routes.orders.concurrency: must be one of fixed, adaptive, was 'auto'",
+                "sluice.routes.orders.adaptive.min: must be between 1 and 4096, was 0",
+                "sluice.routes.orders.rate-limit.burst: must be between 1 and 100000, was 0"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
     void badValueOptionsAreListedByKey() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
                 "sluice.routes.orders.expects", "protobuf",

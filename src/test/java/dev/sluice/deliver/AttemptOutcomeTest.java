@@ -52,4 +52,24 @@ class AttemptOutcomeTest {
         assertEquals(Kind.RETRIABLE, outcome.kind());
         assertEquals(0, outcome.status());
     }
+
+    /** What an adaptive limit learns from each outcome: backpressure, a latency sample, or nothing. */
+    @ParameterizedTest(name = "HTTP {0}: backpressure {1}, latency sample {2}")
+    @org.junit.jupiter.params.provider.CsvSource({ "200, false, true", "204, false, true", "400, false, true", "404, false, true",
+            "429, true, false", "503, true, false", "504, true, false", "500, false, false", "502, false, false", "408, false, false" })
+    void backpressureIsToldApartFromAnswersAndFromOtherFailures(int status, boolean backpressure, boolean answer) {
+        AttemptOutcome outcome = AttemptOutcome.ofStatus(status, null, null);
+
+        assertEquals(backpressure, outcome.isBackpressure());
+        assertEquals(answer, outcome.isAnswer());
+    }
+
+    @Test
+    void noAnswerAtAllIsBackpressureAndARefusedValueIsNeither() {
+        assertEquals(true, AttemptOutcome.ofError("timeout after 500 ms").isBackpressure());
+        assertEquals(true, AttemptOutcome.ofError("connection refused: localhost/127.0.0.1:1").isBackpressure());
+        AttemptOutcome refused = AttemptOutcome.terminal("invalid-json: empty value");
+        assertEquals(false, refused.isBackpressure());
+        assertEquals(false, refused.isAnswer());
+    }
 }

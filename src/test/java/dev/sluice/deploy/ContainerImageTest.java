@@ -54,9 +54,21 @@ class ContainerImageTest {
         assertTrue(ignore.stream().anyMatch(l -> l.startsWith("!target/quarkus-app")), "target/quarkus-app is in the context");
     }
 
+    /**
+     * Quarkus builds the image from the same Dockerfile on request only: a plain ./mvnw package
+     * (and CI, which has no Docker) must not try to.
+     */
     @Test
-    void buildNeedsNoContainerImageExtension() throws IOException {
+    void quarkusBuildsTheSameDockerfileOnlyOnRequest() throws IOException {
         String pom = Files.readString(DeployFiles.root().resolve("pom.xml"));
-        assertTrue(!pom.contains("quarkus-container-image-"), "./mvnw package must not need Docker or Jib");
+        assertTrue(pom.contains("<artifactId>quarkus-container-image-docker</artifactId>"), "container-image extension");
+        java.util.Properties app = new java.util.Properties();
+        try (var in = Files.newInputStream(DeployFiles.root().resolve("src/main/resources/application.properties"))) {
+            app.load(in);
+        }
+        assertEquals("false", app.getProperty("quarkus.container-image.build"), "no image build in a plain package");
+        String dockerfile = app.getProperty("quarkus.docker.dockerfile-jvm-path");
+        assertEquals("src/main/docker/Dockerfile.jvm", dockerfile);
+        assertTrue(Files.exists(DeployFiles.root().resolve(dockerfile)), dockerfile + " exists");
     }
 }

@@ -70,7 +70,12 @@ class AdminApiIT {
                 Arguments.of("bad topic name", "{\"routes\":[{\"name\":\"r\",\"topics\":[\"a b\"],\"target\":{\"url\":\"http://h/x\"}}]}", "routes[0].topics[0]"),
                 Arguments.of("dead letters loop", "{\"routes\":[{" + ok + ",\"dead-letter-topic\":\"it.live\"}]}", "routes[0].dead-letter-topic"),
                 Arguments.of("unknown expects", "{\"routes\":[{" + ok + ",\"expects\":\"xml\"}]}", "routes[0].expects"),
-                Arguments.of("zero max-value-bytes", "{\"routes\":[{" + ok + ",\"max-value-bytes\":0}]}", "routes[0].max-value-bytes"));
+                Arguments.of("zero max-value-bytes", "{\"routes\":[{" + ok + ",\"max-value-bytes\":0}]}", "routes[0].max-value-bytes"),
+                Arguments.of("unknown concurrency", "{\"routes\":[{" + ok + ",\"concurrency\":\"auto\"}]}", "routes[0].concurrency"),
+                Arguments.of("adaptive min above max", "{\"routes\":[{" + ok + ",\"adaptive\":{\"min\":10,\"max\":5}}]}",
+                        "routes[0].adaptive.min"),
+                Arguments.of("rate burst zero", "{\"routes\":[{" + ok + ",\"rate-limit\":{\"per-second\":5,\"burst\":0}}]}",
+                        "routes[0].rate-limit.burst"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -20,8 +20,9 @@ import io.vertx.core.http.HttpServerRequest;
  * A real HTTP server standing in for downstream services. Each path has a behaviour (status,
  * delay, headers, as a function of the event id and the attempt number for that id) and keeps
  * measurements: requests per id, ids accepted with 2xx, the headers last seen per id, and the
- * largest number of requests it held at the same time, and when each accepted request arrived.
- * The request body is the event id.
+ * largest number of requests it held at the same time, and when each request arrived. A path
+ * can also be given a capacity ({@link #capacity}): a server that serves so many requests at once
+ * and queues the rest. The request body is the event id.
  */
 public final class TestSink implements AutoCloseable {
 
@@ -71,6 +72,9 @@ public final class TestSink implements AutoCloseable {
         final AtomicInteger acceptedTotal = new AtomicInteger();
         final ConcurrentLinkedQueue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
         final Map<String, MultiMap> headers = new ConcurrentHashMap<>();
+        /** Arrival time (nanoTime) of every request, whatever its answer, in order of arrival. */
+        final ConcurrentLinkedQueue<Long> requestArrivals = new ConcurrentLinkedQueue<>();
+        final AtomicInteger inService = new AtomicInteger();
 
         public int maxConcurrency() {
             return max.get();
@@ -117,6 +121,29 @@ public final class TestSink implements AutoCloseable {
         public int requests() {
             return attempts.values().stream().mapToInt(AtomicInteger::get).sum();
         }
+
+        /** When each request arrived ({@link System#nanoTime()}), whatever its answer, in arrival order. */
+        public List<Long> requestArrivals() {
+            return List.copyOf(requestArrivals);
+        }
+
+        /** Requests being served right now on a path with a {@link TestSink#capacity} (not counting the queue). */
+        public int inService() {
+            return inService.get();
+        }
+    }
+
+    /** A server of limited capacity in front of a path: so many requests at once, each for a fixed time; the rest wait in FIFO order. */
+    private static final class Servers {
+        final int count;
+        final long serviceMs;
+        final java.util.ArrayDeque<Runnable> queue = new java.util.ArrayDeque<>();
+        int busy;
+
+        Servers(int count, long serviceMs) {
+            this.count = count;
+            this.serviceMs = serviceMs;
+        }
     }
 
     private final Vertx vertx;
@@ -127,6 +154,7 @@ public final class TestSink implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
     private volatile boolean releasedHeld;
     private final AtomicInteger totalMax = new AtomicInteger();
+    private final Map<String, Servers> capacities = new ConcurrentHashMap<>();
 
     public TestSink() {
         this.vertx = Vertx.vertx();
@@ -151,6 +179,16 @@ public final class TestSink implements AutoCloseable {
     public TestSink on(String path, BiFunction<String, Integer, Reply> behaviour) {
         behaviours.put(path, behaviour);
         return this;
+    }
+
+    /**
+     * Makes {@code path} a server that serves at most {@code servers} requests at once, each for
+     * {@code serviceMs}, and queues the rest in arrival order (nothing is refused): 200 after
+     * queueing plus service. Its throughput is servers / serviceMs whatever the concurrency sent.
+     */
+    public TestSink capacity(String path, int servers, long serviceMs) {
+        capacities.put(path, new Servers(servers, serviceMs));
+        return on(path, (id, attempt) -> Reply.ok());
     }
 
     /** Largest number of requests held at once across all paths since the last reset. */
@@ -179,6 +217,7 @@ public final class TestSink implements AutoCloseable {
                 return;
             }
             long arrived = System.nanoTime();
+            s.requestArrivals.add(arrived);
             String id = ar.result().toString(StandardCharsets.UTF_8);
             int attempt = s.attempts.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             s.headers.put(id, MultiMap.caseInsensitiveMultiMap().addAll(request.headers()));
@@ -198,7 +237,10 @@ public final class TestSink implements AutoCloseable {
                 reply.headers().forEach(response::putHeader);
                 response.end();
             };
-            if (reply.delayMs() == Reply.HELD && !releasedHeld) {
+            Servers servers = capacities.get(path);
+            if (servers != null) {
+                serve(servers, s, answer);
+            } else if (reply.delayMs() == Reply.HELD && !releasedHeld) {
                 held.add(() -> vertx.runOnContext(v -> answer.run()));
                 if (releasedHeld) {
                     releaseHeld();
@@ -207,6 +249,29 @@ public final class TestSink implements AutoCloseable {
                 vertx.setTimer(reply.delayMs(), t -> answer.run());
             } else {
                 answer.run();
+            }
+        });
+    }
+
+    private void serve(Servers servers, PathStats s, Runnable answer) {
+        synchronized (servers) {
+            if (servers.busy >= servers.count) {
+                servers.queue.addLast(() -> serve(servers, s, answer));
+                return;
+            }
+            servers.busy++;
+        }
+        s.inService.incrementAndGet();
+        vertx.setTimer(servers.serviceMs, t -> {
+            s.inService.decrementAndGet();
+            answer.run();
+            Runnable next;
+            synchronized (servers) {
+                servers.busy--;
+                next = servers.queue.pollFirst();
+            }
+            if (next != null) {
+                next.run();
             }
         });
     }

@@ -1,0 +1,159 @@
+package dev.sluice.schedule;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+import dev.sluice.config.RateLimit;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+
+/**
+ * A route's rate limit: each attempt takes a token ({@link TokenBucket}) right before it is sent.
+ * Without a token it waits, in arrival order, holding no thread: a timer wakes the queue when the
+ * next token is due, and a wake that finds none (a timer firing early) sets the next one. Tokens
+ * do not pile up while attempts wait: a backlog goes out at the rate, the burst is only for
+ * attempts that find nobody waiting. Off (per-second 0) it lets everything through at once.
+ *
+ * <p>Bounded: a waiter already holds its record's global in-flight permit and its route permit,
+ * so the waiters of a route never outnumber the route's limit; {@code maxWaiters} is the hard stop.
+ * The rate can change at run time: waiters are served at the new rate from then on, and turning
+ * the limit off lets them all go.
+ */
+public final class RateLimiter {
+
+    /** Runs a task after a delay without blocking a thread (Vert.x timers in the service, a manual clock in tests). */
+    @FunctionalInterface
+    public interface Timers {
+        void schedule(long delayNanos, Runnable task);
+    }
+
+    private final int maxWaiters;
+    private final LongSupplier clock;
+    private final Timers timers;
+    private final Deque<Waiter> waiters = new ArrayDeque<>();
+    /** Null while the rate limit is off. */
+    private TokenBucket bucket;
+    private RateLimit rate;
+    /** Clock time of the earliest timer set and not yet fired; Long.MAX_VALUE when none is. */
+    private long wakeAt = Long.MAX_VALUE;
+
+    public RateLimiter(RateLimit rate, int maxWaiters, LongSupplier nanoClock, Timers timers) {
+        this.maxWaiters = maxWaiters;
+        this.clock = nanoClock;
+        this.timers = timers;
+        this.rate = rate;
+        this.bucket = rate.enabled() ? new TokenBucket(rate.perSecond(), rate.burst(), clock) : null;
+    }
+
+    /** Completes once this attempt may go out; cancelling it gives up its place in the queue. */
+    public Uni<Void> take() {
+        return Uni.createFrom().deferred(() -> {
+            Waiter waiter = new Waiter();
+            return Uni.createFrom().<Void> emitter(emitter -> enqueue(waiter, emitter))
+                    .onCancellation().invoke(() -> cancel(waiter));
+        });
+    }
+
+    private void enqueue(Waiter waiter, UniEmitter<? super Void> emitter) {
+        boolean now;
+        synchronized (this) {
+            if (waiter.cancelled) {
+                return;
+            }
+            if (bucket == null || (waiters.isEmpty() && bucket.tryTake())) {
+                now = true;
+            } else if (waiters.size() >= maxWaiters) {
+                now = false;
+            } else {
+                waiter.emitter = emitter;
+                waiters.addLast(waiter);
+                armTimer();
+                return;
+            }
+        }
+        if (now) {
+            emitter.complete(null);
+        } else {
+            emitter.fail(new IllegalStateException("more than " + maxWaiters + " attempts waiting for the rate limit"));
+        }
+    }
+
+    private synchronized void cancel(Waiter waiter) {
+        waiter.cancelled = true;
+        waiters.remove(waiter);
+    }
+
+    /** A new rate from now on (a live config change). */
+    public void reconfigure(RateLimit next) {
+        List<Waiter> go;
+        synchronized (this) {
+            rate = next;
+            if (!next.enabled()) {
+                bucket = null;
+            } else if (bucket == null) {
+                bucket = new TokenBucket(next.perSecond(), next.burst(), clock);
+            } else {
+                bucket.reconfigure(next.perSecond(), next.burst());
+            }
+            go = grantable();
+            // a faster rate may make the next token due before the timer already set
+            armTimer();
+        }
+        go.forEach(w -> w.emitter.complete(null));
+    }
+
+    private void wake() {
+        List<Waiter> go;
+        synchronized (this) {
+            wakeAt = Long.MAX_VALUE;
+            if (bucket != null && !waiters.isEmpty()) {
+                // this timer was set for one token; if it fired late (a GC pause, a busy CPU) the
+                // waiters get that one now and the rest at the rate, not a burst of the pile-up
+                bucket.dropPileUp();
+            }
+            go = grantable();
+            armTimer();
+        }
+        // completed outside the lock: each continuation sends its request at once
+        go.forEach(w -> w.emitter.complete(null));
+    }
+
+    /** Takes the waiters that may go now off the queue, taking a token for each. Under the lock. */
+    private List<Waiter> grantable() {
+        List<Waiter> go = new ArrayList<>();
+        while (!waiters.isEmpty() && (bucket == null || bucket.tryTake())) {
+            go.add(waiters.pollFirst());
+        }
+        return go;
+    }
+
+    /** Sets a timer for the next token if someone waits and no earlier timer is set. Under the lock. */
+    private void armTimer() {
+        if (waiters.isEmpty() || bucket == null) {
+            return;
+        }
+        long delay = Math.max(1, bucket.nanosUntilToken());
+        long due = clock.getAsLong() + delay;
+        if (due < wakeAt) {
+            wakeAt = due;
+            timers.schedule(delay, this::wake);
+        }
+    }
+
+    /** Attempts waiting for a token now. */
+    public synchronized int waiting() {
+        return waiters.size();
+    }
+
+    public synchronized RateLimit rate() {
+        return rate;
+    }
+
+    private static final class Waiter {
+        UniEmitter<? super Void> emitter;
+        boolean cancelled;
+    }
+}

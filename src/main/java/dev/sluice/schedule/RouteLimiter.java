@@ -1,0 +1,150 @@
+package dev.sluice.schedule;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+import dev.sluice.config.Concurrency;
+import dev.sluice.config.RateLimit;
+import dev.sluice.config.Route;
+import dev.sluice.config.SluiceConfig;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * When a route's next attempt may go out: its in-flight limit (fixed at max-in-flight, or moved
+ * by an {@link AdaptiveLimit}) and its rate limit. One per route, kept across config snapshots so
+ * counts, queues and what the adaptive limit learnt carry over.
+ *
+ * <pre>
+ *   acquire: route permit (InFlightLimit, FIFO) --> rate token (RateLimiter, FIFO, timer-driven) --> Pass: send now
+ *   answer:  exactly one of Pass.onAnswer (an RTT sample) | onDrop (backpressure) | onIgnore --> permit back
+ * </pre>
+ *
+ * The token is taken last, right before the request goes out, so the bucket bounds requests sent,
+ * not tokens handed out earlier; an attempt waiting for its token holds its route permit (and its
+ * record's global permit), which bounds the waiters by the route's limit.
+ */
+public final class RouteLimiter {
+    private final InFlightLimit inFlight;
+    private final RateLimiter rate;
+    private final LongSupplier clock;
+    /** Requests of this route on the wire (permits held by attempts that have their token). */
+    private final AtomicInteger sending = new AtomicInteger();
+    /** Null while the route's concurrency is fixed. */
+    private volatile AdaptiveLimit adaptive;
+    /** The route's max-in-flight: the limit while fixed. */
+    private volatile int fixedLimit;
+
+    public RouteLimiter(Route route, LongSupplier nanoClock, RateLimiter.Timers timers) {
+        this.clock = nanoClock;
+        this.fixedLimit = route.maxInFlight();
+        Concurrency c = route.concurrency();
+        // waiters hold global permits, so the global ceiling bounds them whatever the config
+        this.inFlight = new InFlightLimit(c.adaptive() ? c.adaptiveMin() : route.maxInFlight(),
+                SluiceConfig.MAX_IN_FLIGHT_CEILING);
+        if (c.adaptive()) {
+            // a new route knows nothing of its target: it starts from its minimum and doubles from there
+            adaptive = new AdaptiveLimit(c.adaptiveMin(), c.adaptiveMax(), c.adaptiveMin(), true, clock);
+        }
+        this.rate = new RateLimiter(route.rateLimit(), SluiceConfig.MAX_IN_FLIGHT_CEILING, clock, timers);
+    }
+
+    /**
+     * Follows a new snapshot of the route. A fixed limit is resized in place (shrinking waits for
+     * in-flight work, cancelling none); an adaptive one keeps what it learnt and is clamped into
+     * new bounds; a route switched to adaptive starts from the limit it had.
+     */
+    public synchronized void apply(Route route) {
+        Concurrency c = route.concurrency();
+        fixedLimit = route.maxInFlight();
+        if (!c.adaptive()) {
+            adaptive = null;
+        } else if (adaptive == null) {
+            adaptive = new AdaptiveLimit(c.adaptiveMin(), c.adaptiveMax(), inFlight.limit(), false, clock);
+        } else {
+            adaptive.bounds(c.adaptiveMin(), c.adaptiveMax());
+        }
+        inFlight.resize(this::target);
+        rate.reconfigure(route.rateLimit());
+    }
+
+    /** What the in-flight limit should be now: read under its lock, so a stale value never wins a race. */
+    private int target() {
+        AdaptiveLimit a = adaptive;
+        return a != null ? a.limit() : fixedLimit;
+    }
+
+    /** A route permit, then a rate token; cancelling gives back whatever was taken. */
+    public Uni<Pass> acquire() {
+        return inFlight.acquire().onItem().transformToUni(permit -> rate.take()
+                .onItem().transform(ignored -> new Pass(permit))
+                .onCancellation().invoke(permit::release)
+                .onFailure().invoke(permit::release));
+    }
+
+    /** The current in-flight limit (the adaptive one's latest value when adaptive). */
+    public int limit() {
+        return inFlight.limit();
+    }
+
+    public InFlightLimit inFlightLimit() {
+        return inFlight;
+    }
+
+    public boolean adaptive() {
+        return adaptive != null;
+    }
+
+    /** Attempts holding a route permit and waiting for a rate token. */
+    public int waitingForRate() {
+        return rate.waiting();
+    }
+
+    public RateLimit rateLimit() {
+        return rate.rate();
+    }
+
+    /** Leave to send one request, held until its outcome is reported. */
+    public final class Pass {
+        private final InFlightLimit.Permit permit;
+        private final long sentAt = clock.getAsLong();
+        private final int inFlightAtSend = sending.incrementAndGet();
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        private Pass(InFlightLimit.Permit permit) {
+            this.permit = permit;
+        }
+
+        /** The target answered: the round trip is a sample of its latency. */
+        public void onAnswer() {
+            finish(true, false);
+        }
+
+        /** The target pushed back (429, 503, 504, timeout, connection error): the limit backs off. */
+        public void onDrop() {
+            finish(true, true);
+        }
+
+        /** An outcome that says nothing about the target's capacity (e.g. a 500). */
+        public void onIgnore() {
+            finish(false, false);
+        }
+
+        /** Gives the permit back if no outcome was reported (cancelled, abandoned); idempotent. */
+        public void release() {
+            onIgnore();
+        }
+
+        private void finish(boolean sample, boolean dropped) {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            sending.decrementAndGet();
+            permit.release();
+            AdaptiveLimit a = adaptive;
+            if (sample && a != null && a.onSample(clock.getAsLong() - sentAt, inFlightAtSend, dropped)) {
+                inFlight.resize(RouteLimiter.this::target);
+            }
+        }
+    }
+}
