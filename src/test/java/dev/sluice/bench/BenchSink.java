@@ -16,6 +16,10 @@ import io.vertx.core.http.HttpServerRequest;
  * memory and little CPU). Unlike {@code TestSink} it records no ids: these benchmarks measure
  * rates, and ordering and delivery of every id are the integration tests' business.
  *
+ * <p>With {@link #withCapacity} it is instead a server of limited capacity: so many requests served
+ * at once, each for the latency, the rest queued in arrival order (none refused), as a downstream
+ * service with a fixed worker pool behaves. Its throughput is servers / latency whatever is sent.
+ *
  * <p>Counters: requests answered, requests held now and the peak since the last reset, and the sum
  * of hold times (arrival of the whole request to its answer), from which a window's mean hold and,
  * by Little's law, its mean number held follow.
@@ -47,10 +51,24 @@ final class BenchSink implements AutoCloseable {
     private final AtomicLong holdNanos = new AtomicLong();
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
+    /** Requests served at once in capacity mode; 0 for "every request at once". Event-loop confined. */
+    private final int servers;
+    private final java.util.ArrayDeque<Runnable> queue = new java.util.ArrayDeque<>();
+    private int busy;
 
     /** A sink that answers 200 after {@code latencyMs}, on one event loop of its own. */
     BenchSink(long latencyMs) {
+        this(latencyMs, 0);
+    }
+
+    /** A sink that serves {@code servers} requests at once, {@code latencyMs} each, and queues the rest. */
+    static BenchSink withCapacity(int servers, long latencyMs) {
+        return new BenchSink(latencyMs, servers);
+    }
+
+    private BenchSink(long latencyMs, int servers) {
         this.latencyMs = latencyMs;
+        this.servers = servers;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         this.server = vertx.createHttpServer(new HttpServerOptions().setHost("localhost").setPort(0)
                 .setTcpNoDelay(true)).requestHandler(this::handle);
@@ -77,14 +95,37 @@ final class BenchSink implements AutoCloseable {
         });
         request.endHandler(v -> {
             long arrived = System.nanoTime();
-            vertx.setTimer(latencyMs, t -> {
-                holdNanos.addAndGet(System.nanoTime() - arrived);
-                answered.incrementAndGet();
-                held.decrementAndGet();
-                request.response().setStatusCode(200).end();
-            });
+            if (servers == 0) {
+                vertx.setTimer(latencyMs, t -> answer(request, arrived));
+            } else {
+                serve(request, arrived);
+            }
         });
         request.exceptionHandler(e -> held.decrementAndGet());
+    }
+
+    private void answer(HttpServerRequest request, long arrived) {
+        holdNanos.addAndGet(System.nanoTime() - arrived);
+        answered.incrementAndGet();
+        held.decrementAndGet();
+        request.response().setStatusCode(200).end();
+    }
+
+    /** Capacity mode: a free server takes the request for the latency; else it waits in line. */
+    private void serve(HttpServerRequest request, long arrived) {
+        if (busy >= servers) {
+            queue.addLast(() -> serve(request, arrived));
+            return;
+        }
+        busy++;
+        vertx.setTimer(latencyMs, t -> {
+            answer(request, arrived);
+            busy--;
+            Runnable next = queue.pollFirst();
+            if (next != null) {
+                next.run();
+            }
+        });
     }
 
     Snapshot snapshot() {

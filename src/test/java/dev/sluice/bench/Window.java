@@ -17,7 +17,7 @@ record Window(String label, double perSecond, double meanHoldMs, double meanHeld
         Duration length, double appCpus, String machineCpu, String appThreads, String gauges, String profile) {
 
     /** Sluice's gauges sampled once a second over a window: where its records are. */
-    private static final List<String> GAUGES = List.of("sluice_in_flight", "sluice_records_in_flight",
+    private static final List<String> GAUGES = List.of("sluice_in_flight", "sluice_in_flight_limit", "sluice_records_in_flight",
             "sluice_lane_waiting", "sluice_records_parked", "sluice_lanes", "sluice_partitions_paused_for_lanes",
             "sluice_consumer_paused");
 
