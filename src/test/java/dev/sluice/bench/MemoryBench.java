@@ -54,7 +54,8 @@ class MemoryBench {
     private static final boolean NMT = Boolean.getBoolean("bench.nmt");
     /**
      * -Dbench.memory.live=true: at 10 %, 50 % and 100 % of the run, force a full GC (jcmd GC.run)
-     * and read the heap left: the live set, which a leak makes grow with records delivered. Off by
+     * and read the heap 2.5 s later: about the live set (plus what was allocated since), which a leak
+ * makes grow with records delivered. Off by
      * default: a full GC can give heap back and so lower the RSS figures.
      */
     private static final boolean LIVE = Boolean.getBoolean("bench.memory.live");
@@ -205,8 +206,9 @@ class MemoryBench {
                 FLAT_MIB_PER_MINUTE);
         r.line("RSS over the run", "%s (MiB, one reading per tenth of the run)", tenths(samples));
         if (liveSets != null) {
-            r.line("  heap after a full GC", "%s (the live set; the forced GCs can lower this run's RSS and "
-                    + "heap figures)", liveSets);
+            r.line("  heap after a full GC", "%s (read 2.5 s after the GC, so what a busy app allocated since is in "
+                    + "it; the last is the live set of an idle app; the forced GCs can lower this run's RSS and heap "
+                    + "figures)", liveSets);
         }
         if (nmt != null) {
             r.line("  native memory at the end", "%s (MiB, NMT)", nmt);
