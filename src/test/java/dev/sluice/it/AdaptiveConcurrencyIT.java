@@ -61,14 +61,16 @@ class AdaptiveConcurrencyIT {
         try (Kafka kafka = new Kafka(FlowTestResource.bootstrap())) {
             // one route at a time: the two runs must not compete for the machine's two cores
             kafka.sendAll("it.fixed40", fixed);
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+            // 4 s of work at 2000/s; the bound is generous because a loaded CI machine can be slow
+            // to assign the partitions (the rates compared are measured from arrivals, not from here)
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                     .until(() -> sink.missing("/capacity-fixed", fixed).isEmpty());
 
             kafka.sendAll("it.adaptive", adaptive);
         }
         List<Sample> samples = new ArrayList<>();
         TestSink.PathStats stats = sink.stats("/capacity");
-        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
             JsonPath status = given().get("/admin/status").then().statusCode(200).extract().jsonPath();
             samples.add(new Sample(System.nanoTime(), status.getInt("routes.find { it.name == 'adaptive' }.limit"),
                     stats.currentConcurrency(), stats.inService()));
