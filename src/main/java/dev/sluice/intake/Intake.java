@@ -2,9 +2,7 @@ package dev.sluice.intake;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,9 +26,12 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 /**
- * Pulls records from the Kafka connector exactly as fast as the global in-flight limit allows:
- * one {@code request(1)} per free permit, so while the pipeline is full nothing is requested and
- * the connector pauses the consumer. Nothing is buffered here.
+ * Takes records from the Kafka connector into the pipeline as fast as the global in-flight limit
+ * allows. The connector's demand is open: records wait in {@link Staging} here (per partition, in
+ * offset order) and one starts for each free global permit, round robin over the partitions not
+ * held back for their lanes, so a long run of one partition's records cannot take the budget the
+ * other partitions need. What is received and not started (in the connector's queue or in
+ * staging) is bounded by {@link PartitionPressure}, which pauses the consumer inside each poll.
  */
 @ApplicationScoped
 public class Intake implements Flow.Subscriber<Message<byte[]>> {
@@ -46,10 +47,12 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private final InFlightLimit parked;
     private final Progress progress;
     private final Revocations revocations;
-    /** Serialises calls to request(): Reactive Streams requires it, permits free up on any thread. */
+    private final PartitionPressure pressure;
+    /** Serialises starting staged records: permits free up on any thread. */
     private final AtomicInteger pumpWip = new AtomicInteger();
-    /** Permits taken for records requested but not yet received; never more than the limit. */
-    private final Queue<InFlightLimit.Permit> reserved = new ConcurrentLinkedQueue<>();
+
+    /** Records received and not started; bounded by pausing the consumer (see class doc). */
+    private final Staging staged = new Staging();
     private volatile Flow.Subscription subscription;
     private volatile boolean stopped;
     private volatile Throwable failure;
@@ -57,8 +60,11 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
 
     Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
             ConfigTopic configTopic, TopicSubscription topics, Progress progress, SluiceSettings settings,
-            Revocations revocations,
+            Revocations revocations, PartitionPressure pressure,
             @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics) {
+        this.pressure = pressure;
+        // a partition no longer held back for its lanes: its staged records may start
+        pressure.onRelease(this::pump);
         this.progress = progress;
         this.revocations = revocations;
         this.records = records;
@@ -68,7 +74,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         this.dispatcher = dispatcher;
         this.global = new InFlightLimit(config.get().maxInFlight(), 0);
         this.parked = new InFlightLimit(settings.maxWaiting(), 0);
-        // a new global limit applies at once: growth requests more records, shrinking waits
+        // a new global limit applies at once: growth starts more staged records, shrinking waits
         config.changes().subscribe().with(v -> {
             global.resize(v.value().maxInFlight());
             appliedVersion = v.version();
@@ -87,21 +93,25 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         // the connector has subscribed to the startup topics by now; follow the config from here
         topics.start(startupTopics);
         LOG.infof("intake running, at most %d records in flight", global.limit());
-        pump();
+        // open demand: what is received and not started is bounded by pausing (PartitionPressure)
+        s.request(Long.MAX_VALUE);
     }
 
     @Override
     public void onNext(Message<byte[]> message) {
-        // every record arrives against one earlier request(1), each backed by a reserved permit
-        InFlightLimit.Permit permit = reserved.poll();
         progress.moved();
+        Event event = toEvent(message, revocations);
         if (stopped) {
-            // requested before the drain began: not started, so not acked; the next owner of the
+            // arrived after the drain began: not started, so not acked; the next owner of the
             // partition gets it. Starting it now would only lengthen the drain.
-            permit.release();
+            pressure.started(event.topic(), event.partition());
             return;
         }
-        Event event = toEvent(message, revocations);
+        staged.add(new Staging.Staged(message, event));
+        pump();
+    }
+
+    private void start(Message<byte[]> message, Event event, InFlightLimit.Permit permit) {
         RecordBudget budget = new RecordBudget(permit);
         dispatcher.dispatch(message, event, budget)
                 .subscribe().with(done -> onRecordDone(budget), failure -> onRecordDone(budget));
@@ -165,20 +175,29 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         pump();
     }
 
+    /**
+     * Starts staged records while global permits are free, round robin over the partitions that
+     * are not held back for their lanes; one thread at a time.
+     */
     private void pump() {
-        Flow.Subscription s = subscription;
-        if (s == null || pumpWip.getAndIncrement() != 0) {
+        if (pumpWip.getAndIncrement() != 0) {
             return;
         }
         do {
-            long n = 0;
             InFlightLimit.Permit permit;
-            while (!stopped && (permit = global.tryAcquire()) != null) {
-                reserved.add(permit);
-                n++;
-            }
-            if (n > 0) {
-                s.request(n);
+            while (!stopped && !staged.isEmpty() && (permit = global.tryAcquire()) != null) {
+                Staging.Staged next = staged.next(pressure::heldBack);
+                if (next == null) {
+                    permit.release();
+                    break;
+                }
+                pressure.started(next.event().topic(), next.event().partition());
+                if (revocations.revokedSince(next.event())) {
+                    // its partition went to another owner since: left unacked for it
+                    permit.release();
+                    continue;
+                }
+                start(next.message(), next.event(), permit);
             }
         } while (pumpWip.decrementAndGet() != 0);
     }
@@ -195,9 +214,19 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         LOG.info("intake completed");
     }
 
-    /** Stops requesting records; those already requested are still delivered. */
+    /**
+     * Starts no more records: the consumer is paused, staged records are let go unacked (the next
+     * owner of their partitions reads them again); those started are still delivered.
+     */
     public void stopTaking() {
         stopped = true;
+        pressure.stop();
+        staged.clear();
+    }
+
+    /** Records received and waiting for a global permit. */
+    public int staged() {
+        return staged.size();
     }
 
     /** Waits until no record is in flight or the timeout passes; returns the number still in flight. */
@@ -222,7 +251,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
 
     /** Records received and not yet acked or nacked. */
     public int inFlight() {
-        return Math.max(0, global.inFlight() - reserved.size()) + parked.inFlight();
+        return global.inFlight() + parked.inFlight();
     }
 
     public boolean running() {

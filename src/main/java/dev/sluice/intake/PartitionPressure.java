@@ -1,12 +1,18 @@
 package dev.sluice.intake;
 
+import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.sluice.config.SluiceSettings;
@@ -14,14 +20,27 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 
 /**
- * Pauses a partition whose records pile up behind ordering lanes, so one hot key (or a slow
- * partition) cannot fill the global in-flight budget with records that can only go one at a
- * time: the other partitions keep flowing. Resumes it once its waiting records are down to half
- * the threshold.
+ * Sluice decides which partitions the intake consumer fetches. With {@code T =
+ * max-waiting-per-partition}, a partition is paused when
  *
- * <p>The connector pauses and resumes the whole assignment for its own backpressure; its resume
- * may lift our pause. Records that still arrive from a partition over the threshold renew the
- * pause. Pausing never loses anything: a paused partition is simply not fetched.
+ * <ul>
+ * <li>T of its records wait behind its ordering lanes: it is <em>held back</em>, its records
+ * already received wait in the intake's staging while other partitions' records start, so one hot
+ * key, or one backlogged partition in partition mode, cannot fill the in-flight budget with records
+ * that can only go one at a time. Released at T/2;</li>
+ * <li>its records received and not started plus those waiting behind lanes reach T: a burst of
+ * one partition's records is stopped at the next poll, before it can fill staging. Resumed at T/2;</li>
+ * <li>the whole assignment, while the records received and not started (in the connector's queue
+ * or the intake's staging) reach {@code H = max(2 x max.poll.records, sluice.max-waiting)} of
+ * partitions not held back, or 2H in all; resumed at H/2 and H.</li>
+ * </ul>
+ *
+ * <p>The connector's own pause ({@code pause-if-no-requests}) is off: its resume lifted every
+ * pause, ours included, and a backlogged partition came back at the head of the next poll
+ * (partition mode ran one partition at a time). Pauses are applied on the polling thread inside
+ * each poll ({@link PollGate}), so they hold from the very next poll; resumes go through one task
+ * on the polling thread that reads the wanted state when it runs, so a pause and a resume never
+ * cross. Pausing never loses anything: a paused partition is simply not fetched.
  */
 @ApplicationScoped
 public class PartitionPressure {
@@ -30,57 +49,211 @@ public class PartitionPressure {
 
     private final KafkaClientService clients;
     private final int threshold;
-    /** Guarded by {@code this}. */
+    private final int high;
+    /** Records waiting behind lanes, per partition; guarded by {@code this}. */
     private final Map<TopicPartition, int[]> waiting = new HashMap<>();
-    private final Map<TopicPartition, Boolean> paused = new HashMap<>();
+    /** Records received and not yet started (connector queue or staging), per partition; guarded by {@code this}. */
+    private final Map<TopicPartition, int[]> queued = new HashMap<>();
+    private int queuedTotal;
+    /** Partitions held back for their lanes; guarded by {@code this}. */
+    private final Set<TopicPartition> heldBack = new HashSet<>();
+    /** Partitions paused for their records received and waiting; guarded by {@code this}. */
+    private final Set<TopicPartition> full = new HashSet<>();
+    /** The whole assignment held; guarded by {@code this}. */
+    private boolean holdAll;
+    private boolean stopping;
+    private volatile Runnable onRelease = () -> {
+    };
+    /** A resume task is queued on the polling thread and has not yet read the state. */
+    private final AtomicBoolean applyQueued = new AtomicBoolean();
 
-    PartitionPressure(KafkaClientService clients, SluiceSettings settings) {
+    PartitionPressure(KafkaClientService clients, SluiceSettings settings,
+            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.max.poll.records", defaultValue = "500") int maxPollRecords) {
         this.clients = clients;
         this.threshold = settings.maxWaitingPerPartition();
+        this.high = Math.max(2 * maxPollRecords, settings.maxWaiting());
+        PollGate.install(this);
+    }
+
+    private static int count(Map<TopicPartition, int[]> counts, TopicPartition tp) {
+        int[] n = counts.get(tp);
+        return n == null ? 0 : n[0];
+    }
+
+    private static int add(Map<TopicPartition, int[]> counts, TopicPartition tp, int delta) {
+        int[] n = counts.computeIfAbsent(tp, k -> new int[1]);
+        n[0] = Math.max(0, n[0] + delta);
+        if (n[0] == 0) {
+            counts.remove(tp);
+        }
+        return n[0];
     }
 
     /** A record of this partition started waiting behind its lane. */
     public void waiting(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
-        boolean pause;
         synchronized (this) {
-            int n = ++waiting.computeIfAbsent(tp, k -> new int[1])[0];
-            // at the threshold, and again every 32 records after it in case a resume lifted it
-            pause = n >= threshold && (n - threshold) % 32 == 0;
-            if (pause) {
-                paused.put(tp, Boolean.TRUE);
+            if (add(waiting, tp, 1) < threshold || !heldBack.add(tp)) {
+                return;
             }
+            // its records received no longer count as ready to start: the others may be fetched
+            releaseIfRoom();
         }
-        if (pause) {
-            onConsumer(tp, true);
-        }
+        apply();
     }
 
     /** A record of this partition stopped waiting (its delivery started, or it was dropped). */
     public void doneWaiting(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
-        boolean resume = false;
+        boolean released;
         synchronized (this) {
-            int[] n = waiting.get(tp);
-            if (n == null) {
+            int n = add(waiting, tp, -1);
+            released = n <= threshold / 2 && heldBack.remove(tp);
+            boolean changed = released | unfull(tp);
+            if (!changed) {
                 return;
             }
-            n[0]--;
-            if (n[0] <= threshold / 2 && paused.remove(tp) != null) {
-                resume = true;
-            }
-            if (n[0] <= 0) {
-                waiting.remove(tp);
-            }
         }
-        if (resume) {
-            onConsumer(tp, false);
+        apply();
+        if (released) {
+            onRelease.run(); // its staged records may start now
         }
     }
 
-    /** Partitions paused for pressure right now. */
+    /** A received record of this partition started (or was let go): it no longer waits to start. */
+    public void started(String topic, int partition) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        synchronized (this) {
+            if (count(queued, tp) == 0) {
+                return; // counted before a revocation reset it
+            }
+            add(queued, tp, -1);
+            queuedTotal--;
+            boolean changed = unfull(tp) | releaseIfRoom();
+            if (!changed) {
+                return;
+            }
+        }
+        apply();
+    }
+
+    /** Under {@code this}: the partition leaves {@link #full} at T/2; true if it did. */
+    private boolean unfull(TopicPartition tp) {
+        return count(queued, tp) + count(waiting, tp) <= threshold / 2 && full.remove(tp);
+    }
+
+    /** Under {@code this}: ends the hold of the whole assignment once there is room; true if it did. */
+    private boolean releaseIfRoom() {
+        if (holdAll && !stopping && queuedTotal <= high && eligible() <= high / 2) {
+            holdAll = false;
+            return true;
+        }
+        return false;
+    }
+
+    /** Records received and not started of partitions not held back; under {@code this}. */
+    private int eligible() {
+        int n = 0;
+        for (Map.Entry<TopicPartition, int[]> e : queued.entrySet()) {
+            if (!heldBack.contains(e.getKey())) {
+                n += e.getValue()[0];
+            }
+        }
+        return n;
+    }
+
+    /**
+     * What a poll returned (polling thread, inside the poll, before the connector queues it):
+     * counted, then every pause wanted now is applied before the next poll.
+     */
+    void polled(ConsumerRecords<?, ?> records) {
+        synchronized (this) {
+            for (TopicPartition tp : records.partitions()) {
+                int n = records.records(tp).size();
+                add(queued, tp, n);
+                queuedTotal += n;
+                if (count(queued, tp) + count(waiting, tp) >= threshold) {
+                    full.add(tp);
+                }
+            }
+            if (!holdAll && (eligible() >= high || queuedTotal >= 2 * high)) {
+                holdAll = true;
+            }
+            if (!holdAll && heldBack.isEmpty() && full.isEmpty()) {
+                return;
+            }
+        }
+        KafkaConsumer<Object, Object> consumer = clients.getConsumer(CHANNEL);
+        if (consumer != null) {
+            Consumer<Object, Object> c = consumer.unwrap();
+            c.pause(wanted(c.assignment()));
+        }
+    }
+
+    /** Under {@code this} or not: the partitions of {@code assignment} that should be paused now. */
+    private synchronized Set<TopicPartition> wanted(Collection<TopicPartition> assignment) {
+        Set<TopicPartition> pause = new HashSet<>();
+        for (TopicPartition tp : assignment) {
+            if (holdAll || heldBack.contains(tp) || full.contains(tp)) {
+                pause.add(tp);
+            }
+        }
+        return pause;
+    }
+
+    /** Stopping: the whole assignment stays paused. */
+    public void stop() {
+        synchronized (this) {
+            stopping = true;
+            holdAll = true;
+        }
+        apply();
+    }
+
+    /** True while the partition's records pile up behind their lanes: its staged records wait. */
+    public synchronized boolean heldBack(TopicPartition tp) {
+        return heldBack.contains(tp);
+    }
+
+    /** Called when a partition is no longer held back for its lanes. */
+    void onRelease(Runnable action) {
+        this.onRelease = action;
+    }
+
+    /**
+     * Revoked partitions (polling thread, rebalance listener): the connector drops their queued
+     * records, so they no longer count.
+     */
+    void revoked(Collection<TopicPartition> partitions) {
+        synchronized (this) {
+            for (TopicPartition tp : partitions) {
+                int[] n = queued.remove(tp);
+                if (n != null) {
+                    queuedTotal -= n[0];
+                }
+                full.remove(tp);
+            }
+            if (!releaseIfRoom()) {
+                return;
+            }
+        }
+        apply();
+    }
+
+    /**
+     * Newly assigned partitions start unpaused: pause those the wanted state holds. Runs on the
+     * polling thread (rebalance listener).
+     */
+    void assigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        Set<TopicPartition> pause = wanted(partitions);
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
+    }
+
+    /** Partitions held back for their lanes right now. */
     public synchronized int pausedCount() {
-        return paused.size();
+        return heldBack.size();
     }
 
     /** Records waiting behind lanes, all partitions. */
@@ -88,23 +261,26 @@ public class PartitionPressure {
         return waiting.values().stream().mapToInt(n -> n[0]).sum();
     }
 
-    private void onConsumer(TopicPartition tp, boolean pause) {
+    /** Queues one task on the polling thread that brings the consumer to the wanted state. */
+    private void apply() {
+        if (!applyQueued.compareAndSet(false, true)) {
+            return; // the queued task has not read the state yet: it will see this change
+        }
         KafkaConsumer<Object, Object> consumer = clients.getConsumer(CHANNEL);
         if (consumer == null) {
+            applyQueued.set(false);
             return;
         }
         consumer.runOnPollingThread(c -> {
-            if (!c.assignment().contains(tp)) {
-                return; // revoked meanwhile: nothing to pause or resume
-            }
-            if (pause) {
-                c.pause(List.of(tp));
-            } else {
-                c.resume(List.of(tp));
-            }
-        }).subscribe().with(
-                ok -> LOG.debugf("%s %s: %s records waiting behind lanes", pause ? "paused" : "resumed", tp,
-                        pause ? "too many" : "few"),
-                t -> LOG.warnf(t, "could not %s %s", pause ? "pause" : "resume", tp));
+            applyQueued.set(false);
+            Set<TopicPartition> assignment = c.assignment();
+            Set<TopicPartition> pause = wanted(assignment);
+            Set<TopicPartition> resume = new HashSet<>(assignment);
+            resume.removeAll(pause);
+            c.pause(pause);
+            c.resume(resume);
+            return pause.size();
+        }).subscribe().with(n -> LOG.debugf("partitions paused: %d of the assignment", n),
+                t -> LOG.warnf(t, "could not pause or resume partitions"));
     }
 }

@@ -28,12 +28,18 @@ public class Revocations implements KafkaConsumerRebalanceListener {
     private static final Logger LOG = Logger.getLogger(Revocations.class);
 
     private final ConcurrentHashMap<TopicPartition, Integer> epochs = new ConcurrentHashMap<>();
+    private final PartitionPressure pressure;
+
+    Revocations(PartitionPressure pressure) {
+        this.pressure = pressure;
+    }
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         for (TopicPartition tp : partitions) {
             epochs.merge(tp, 1, Integer::sum);
         }
+        pressure.revoked(partitions);
         if (!partitions.isEmpty()) {
             LOG.infof("partitions revoked: %s; their records not yet started are left to the next owner", partitions);
         }
@@ -41,7 +47,8 @@ public class Revocations implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        // nothing: a record taken from now on carries the current count
+        // a record taken from now on carries the current count; a partition comes back unpaused
+        pressure.assigned(consumer, partitions);
     }
 
     /** The revocation count of a partition now. */
