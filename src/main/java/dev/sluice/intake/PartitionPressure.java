@@ -28,8 +28,9 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
  * already received wait in the intake's staging while other partitions' records start, so one hot
  * key, or one backlogged partition in partition mode, cannot fill the in-flight budget with records
  * that can only go one at a time. Released at T/2;</li>
- * <li>its records received and not started plus those waiting behind lanes reach T: a burst of
- * one partition's records is stopped at the next poll, before it can fill staging. Resumed at T/2;</li>
+ * <li>its records received and not started plus those waiting behind lanes reach
+ * {@code max(T, 2 x max.poll.records)}: a burst of one partition's records is stopped at the next
+ * poll, before it can fill staging. Resumed at half;</li>
  * <li>the whole assignment, while the records received and not started (in the connector's queue
  * or the intake's staging) reach {@code H = max(2 x max.poll.records, sluice.max-waiting)} of
  * partitions not held back, or 2H in all; resumed at H/2 and H.</li>
@@ -49,6 +50,8 @@ public class PartitionPressure {
 
     private final KafkaClientService clients;
     private final int threshold;
+    /** Received-and-not-started plus parked records of one partition at which it is paused. */
+    private final int fullAt;
     private final int high;
     /** Records waiting behind lanes, per partition; guarded by {@code this}. */
     private final Map<TopicPartition, int[]> waiting = new HashMap<>();
@@ -72,6 +75,8 @@ public class PartitionPressure {
         this.clients = clients;
         this.threshold = settings.maxWaitingPerPartition();
         this.high = Math.max(2 * maxPollRecords, settings.maxWaiting());
+        // at least two polls' worth: one poll of a single partition must not pause it every time
+        this.fullAt = Math.max(threshold, 2 * maxPollRecords);
         PollGate.install(this);
     }
 
@@ -139,7 +144,7 @@ public class PartitionPressure {
 
     /** Under {@code this}: the partition leaves {@link #full} at T/2; true if it did. */
     private boolean unfull(TopicPartition tp) {
-        return count(queued, tp) + count(waiting, tp) <= threshold / 2 && full.remove(tp);
+        return count(queued, tp) + count(waiting, tp) <= fullAt / 2 && full.remove(tp);
     }
 
     /** Under {@code this}: ends the hold of the whole assignment once there is room; true if it did. */
@@ -172,7 +177,7 @@ public class PartitionPressure {
                 int n = records.records(tp).size();
                 add(queued, tp, n);
                 queuedTotal += n;
-                if (count(queued, tp) + count(waiting, tp) >= threshold) {
+                if (count(queued, tp) + count(waiting, tp) >= fullAt) {
                     full.add(tp);
                 }
             }
