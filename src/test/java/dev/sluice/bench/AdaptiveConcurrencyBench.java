@@ -1,13 +1,11 @@
 package dev.sluice.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,7 +51,6 @@ class AdaptiveConcurrencyBench {
     private static final int KEYS = 10_000;
     private static final int PARTITIONS = 4;
     private static final String TOPIC = "bench.adaptive";
-    private static final String TOKEN = "bench-token";
     private static final List<String> APP_JVM_FLAGS = List.of("-Xmx512m");
 
     private static EmbeddedKafkaBroker broker;
@@ -94,14 +91,15 @@ class AdaptiveConcurrencyBench {
     void adaptiveConcurrencyAgainstTheBestFixedLimit() {
         Adaptive adaptive;
         List<Window> fixed = new ArrayList<>();
-        try (SluiceProcess app = SluiceProcess.start("bench-adaptive", appConfig(), APP_JVM_FLAGS)) {
+        try (SluiceProcess app = SluiceProcess.start("bench-adaptive", Bench.appConfig(broker.bootstrapServers(), TOPIC, sink, MAX, MAX,
+                Map.of("concurrency", "adaptive", "adaptive.min", "1", "adaptive.max", String.valueOf(MAX))), APP_JVM_FLAGS)) {
             app.awaitReady(Duration.ofSeconds(60));
             Bench.awaitAnswered(sink, 0, Duration.ofSeconds(60));
             Report.progress("adaptive: warming up for %d s", WARMUP.toSeconds());
             Window.sleep(WARMUP);
             adaptive = adaptiveWindow(app);
             for (int limit : FIXED) {
-                switchTo(app, limit);
+                Bench.putRoute(app, TOPIC, sink, MAX, limit, "concurrency", "fixed");
                 Window.sleep(SETTLE);
                 fixed.add(Window.measure("fixed-" + limit, sink, app.pid(), SWEEP_WINDOW, () -> app.getBody("/q/metrics")));
                 assertTrue(sink.answered() < fill.records(), "backlog ran out during the sweep");
@@ -142,28 +140,6 @@ class AdaptiveConcurrencyBench {
                     limits.stream().mapToInt(Integer::intValue).min().orElseThrow(),
                     limits.stream().mapToInt(Integer::intValue).max().orElseThrow());
         }
-    }
-
-    private static void switchTo(SluiceProcess app, int limit) {
-        String body = String.format("{\"max-in-flight\":%d,\"routes\":[{\"name\":\"bench\",\"topics\":[\"%s\"],"
-                + "\"target\":{\"url\":\"%s\"},\"max-in-flight\":%d,\"concurrency\":\"fixed\"}]}", MAX, TOPIC,
-                sink.url("/bench"), limit);
-        var response = app.put("/admin/config", body, TOKEN);
-        assertEquals(200, response.statusCode(), "PUT /admin/config: " + response.body());
-    }
-
-    private static Map<String, String> appConfig() {
-        Map<String, String> config = new HashMap<>();
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        config.put("sluice.admin.token", TOKEN);
-        config.put("sluice.max-in-flight", String.valueOf(MAX));
-        config.put("sluice.routes.bench.topics", TOPIC);
-        config.put("sluice.routes.bench.target.url", sink.url("/bench"));
-        config.put("sluice.routes.bench.max-in-flight", String.valueOf(MAX));
-        config.put("sluice.routes.bench.concurrency", "adaptive");
-        config.put("sluice.routes.bench.adaptive.min", "1");
-        config.put("sluice.routes.bench.adaptive.max", String.valueOf(MAX));
-        return config;
     }
 
     private static void report(Adaptive adaptive, List<Window> fixed) {

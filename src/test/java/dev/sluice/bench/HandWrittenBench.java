@@ -1,6 +1,5 @@
 package dev.sluice.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -40,7 +39,6 @@ class HandWrittenBench {
     private static final Duration SETTLE = Duration.ofSeconds(5);
     private static final List<String> JVM_FLAGS = List.of("-Xmx512m");
     private static final String TOPIC = "bench.handwritten";
-    private static final String TOKEN = "bench-token";
 
     private static EmbeddedKafkaBroker broker;
     private static BenchSink sink;
@@ -76,14 +74,15 @@ class HandWrittenBench {
         Window sluiceNone;
         Window sluiceKey;
         long sluiceRss;
-        try (SluiceProcess app = SluiceProcess.start("bench-vs-handwritten", sluiceConfig(), JVM_FLAGS)) {
+        try (SluiceProcess app = SluiceProcess.start("bench-vs-handwritten",
+                Bench.appConfig(broker.bootstrapServers(), TOPIC, sink, C, C, Map.of("ordering", "none")), JVM_FLAGS)) {
             app.awaitReady(Duration.ofSeconds(60));
             long before = sink.answered();
             Bench.awaitAnswered(sink, before, Duration.ofSeconds(60));
             Report.progress("Sluice: warming up for %d s", WARMUP.toSeconds());
             Window.sleep(WARMUP);
             sluiceNone = Window.measure("sluice-unordered", sink, app.pid(), WINDOW, () -> app.getBody("/q/metrics"));
-            switchTo(app, "key");
+            Bench.putRoute(app, TOPIC, sink, C, C, "ordering", "key");
             Window.sleep(SETTLE);
             sluiceKey = Window.measure("sluice-key", sink, app.pid(), WINDOW, () -> app.getBody("/q/metrics"));
             sluiceRss = app.rssMiB();
@@ -105,26 +104,6 @@ class HandWrittenBench {
         }
         assertTrue(sink.answered() - before < fill.records(), "the baseline's backlog outlasted its measurement");
         report(sluiceNone, sluiceKey, handWritten, sluiceRss, handWrittenRss);
-    }
-
-    private static void switchTo(SluiceProcess app, String ordering) {
-        String body = String.format("{\"max-in-flight\":%d,\"routes\":[{\"name\":\"bench\",\"topics\":[\"%s\"],"
-                + "\"target\":{\"url\":\"%s\"},\"max-in-flight\":%d,\"ordering\":\"%s\"}]}", C, TOPIC,
-                sink.url("/bench"), C, ordering);
-        var response = app.put("/admin/config", body, TOKEN);
-        assertEquals(200, response.statusCode(), "PUT /admin/config: " + response.body());
-    }
-
-    private static Map<String, String> sluiceConfig() {
-        Map<String, String> config = new HashMap<>();
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        config.put("sluice.admin.token", TOKEN);
-        config.put("sluice.max-in-flight", String.valueOf(C));
-        config.put("sluice.routes.bench.topics", TOPIC);
-        config.put("sluice.routes.bench.target.url", sink.url("/bench"));
-        config.put("sluice.routes.bench.max-in-flight", String.valueOf(C));
-        config.put("sluice.routes.bench.ordering", "none");
-        return config;
     }
 
     private static Map<String, String> baselineConfig() {

@@ -1,13 +1,11 @@
 package dev.sluice.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,7 +55,6 @@ class SchedulerBench {
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
     private static final List<String> APP_JVM_FLAGS = List.of("-Xmx512m");
     private static final String TOPIC = "bench.scheduler";
-    private static final String TOKEN = "bench-token";
 
     private static EmbeddedKafkaBroker broker;
     private static BenchSink sink;
@@ -99,7 +96,8 @@ class SchedulerBench {
         List<Window> keyed = new ArrayList<>();
         Window partition;
         long rss;
-        try (SluiceProcess app = SluiceProcess.start("bench-scheduler", appConfig(), APP_JVM_FLAGS)) {
+        try (SluiceProcess app = SluiceProcess.start("bench-scheduler",
+                Bench.appConfig(broker.bootstrapServers(), TOPIC, sink, GLOBAL, C, Map.of("ordering", "none")), APP_JVM_FLAGS)) {
             app.awaitReady(Duration.ofSeconds(60));
             Bench.awaitAnswered(sink, 0, Duration.ofSeconds(60));
             Report.progress("warming up for %d s (unordered, key, unordered)", WARMUP.toSeconds());
@@ -123,32 +121,16 @@ class SchedulerBench {
         assertTrue(answered < fill.records(), "the backlog outlasted the measurement (else a window ran dry)");
     }
 
+    private static void switchTo(SluiceProcess app, String ordering) {
+        Bench.putRoute(app, TOPIC, sink, GLOBAL, C, "ordering", ordering);
+    }
+
     private static Window phase(SluiceProcess app, String ordering, String label, Duration length) {
         switchTo(app, ordering);
         Window.sleep(SETTLE);
         Window w = Window.measure(label, sink, app.pid(), length, () -> app.getBody("/q/metrics"));
         assertTrue(sink.answered() < fill.records(), "backlog ran out during " + label);
         return w;
-    }
-
-    private static void switchTo(SluiceProcess app, String ordering) {
-        String body = String.format("{\"max-in-flight\":%d,\"routes\":[{\"name\":\"bench\",\"topics\":[\"%s\"],"
-                + "\"target\":{\"url\":\"%s\"},\"max-in-flight\":%d,\"ordering\":\"%s\"}]}", GLOBAL, TOPIC,
-                sink.url("/bench"), C, ordering);
-        var response = app.put("/admin/config", body, TOKEN);
-        assertEquals(200, response.statusCode(), "PUT /admin/config: " + response.body());
-    }
-
-    private static Map<String, String> appConfig() {
-        Map<String, String> config = new HashMap<>();
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        config.put("sluice.admin.token", TOKEN);
-        config.put("sluice.max-in-flight", String.valueOf(GLOBAL));
-        config.put("sluice.routes.bench.topics", TOPIC);
-        config.put("sluice.routes.bench.target.url", sink.url("/bench"));
-        config.put("sluice.routes.bench.max-in-flight", String.valueOf(C));
-        config.put("sluice.routes.bench.ordering", "none");
-        return config;
     }
 
     private static void report(List<Window> unordered, List<Window> keyed, Window partition, long rss, long answered) {
