@@ -195,7 +195,7 @@ public class PartitionPressure {
         }
     }
 
-    /** Under {@code this} or not: the partitions of {@code assignment} that should be paused now. */
+    /** The partitions of {@code assignment} that should be paused now. */
     private synchronized Set<TopicPartition> wanted(Collection<TopicPartition> assignment) {
         Set<TopicPartition> pause = new HashSet<>();
         for (TopicPartition tp : assignment) {

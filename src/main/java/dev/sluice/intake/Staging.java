@@ -13,7 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * partitions. A partition whose records pile up behind their lanes is skipped (its records keep
  * their order and wait here), so its records cannot take the in-flight budget the other
  * partitions need: with every partition backlogged, partition mode delivers from all of them at
- * once. Bounded by its owner, which requests records from the connector only while it has room.
+ * once. Bounded by {@link PartitionPressure}, which pauses the consumer as it fills.
  */
 final class Staging {
     record Staged(Message<byte[]> message, Event event) {
@@ -56,17 +56,6 @@ final class Staging {
             return next;
         }
         return null;
-    }
-
-    /** Records that {@code skip} does not hold back. */
-    synchronized int eligible(Predicate<TopicPartition> skip) {
-        int n = 0;
-        for (Map.Entry<TopicPartition, ArrayDeque<Staged>> e : queues.entrySet()) {
-            if (!skip.test(e.getKey())) {
-                n += e.getValue().size();
-            }
-        }
-        return n;
     }
 
     synchronized int size() {
