@@ -33,7 +33,9 @@ import dev.sluice.testing.TestSink;
 class RebalanceIT {
     private static final int PARTITIONS = 6;
     private static final int KEYS = 60;
-    private static final int EVENTS = 6000;
+    // long enough that the second replica joins and leaves while records are still pending (at 800
+    // deliveries a second, 6000 were nearly all delivered before it had started)
+    private static final int EVENTS = 12_000;
     private static TestEnvironment env;
 
     @BeforeAll
