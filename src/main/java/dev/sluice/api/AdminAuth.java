@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -27,38 +28,47 @@ import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Bearer-token check for mutating admin calls ({@link Mutating}). The token comes from
- * {@code sluice.admin.token}; it is compared in constant time. Without a configured token,
- * mutating calls are refused (503) and the startup log says why; dev mode makes one up and logs it.
+ * Bearer-token checks of the admin API. Two levels:
+ * <ul>
+ * <li>{@link Mutating} calls (PUT /admin/config) need the admin token, {@code sluice.admin.token}.</li>
+ * <li>{@link Reading} calls (GET /admin/config, POST /admin/config/validate: they show the
+ * config's structure, target hosts and topics) need the admin token or the read token,
+ * {@code sluice.admin.read-token}.</li>
+ * </ul>
+ * Tokens are compared in constant time, with surrounding whitespace trimmed from the configured
+ * value (a token read from a file usually ends in a newline). Without any token configured the
+ * calls are refused (503) and the startup log says why; dev mode makes an admin token up and logs it.
  * Missing or malformed Authorization: 401; wrong token: 403.
  */
-@Provider
-@AdminAuth.Mutating
-public class AdminAuth implements ContainerRequestFilter {
+public final class AdminAuth {
     private static final Logger LOG = Logger.getLogger(AdminAuth.class);
     private static final String DEV_TOKEN_PROPERTY = "dev.sluice.admin-token";
 
-    /** Marks admin endpoints that change state: they need the bearer token. */
+    private AdminAuth() {
+    }
+
+    /** Marks admin endpoints that change state: they need the admin token. */
     @NameBinding
     @Retention(RetentionPolicy.RUNTIME)
     @Target({ ElementType.TYPE, ElementType.METHOD })
     public @interface Mutating {
     }
 
-    // REST filters are built at static init, before runtime config: the token is read lazily
-    private final Token tokens;
-
-    AdminAuth(Token tokens) {
-        this.tokens = tokens;
+    /** Marks admin endpoints that show configuration: the read token or the admin token. */
+    @NameBinding
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target({ ElementType.TYPE, ElementType.METHOD })
+    public @interface Reading {
     }
 
-    /** The admin token, read from config once, at startup (so the log says early whether there is one). */
+    /** The tokens, read from config once, at startup (so the log says early whether there is one). */
     @ApplicationScoped
-    public static class Token {
-        private final byte[] token;
+    public static class Tokens {
+        private final byte[] admin;
+        private final byte[] read;
 
-        Token(SluiceSettings settings) {
-            String configured = settings.admin().token().filter(t -> !t.isBlank()).orElse(null);
+        Tokens(SluiceSettings settings) {
+            String configured = trimmed(settings.admin().token()).orElse(null);
             if (configured == null && LaunchMode.current() == LaunchMode.DEVELOPMENT) {
                 // one token per dev JVM, so that live reload does not change it under the user
                 configured = System.getProperty(DEV_TOKEN_PROPERTY);
@@ -74,27 +84,71 @@ public class AdminAuth implements ContainerRequestFilter {
                 LOG.warn("no admin token configured (sluice.admin.token / SLUICE_ADMIN_TOKEN): "
                         + "PUT /admin/config and other mutating admin calls are refused");
             }
-            this.token = configured == null ? null : configured.getBytes(StandardCharsets.UTF_8);
+            this.admin = bytes(configured);
+            this.read = bytes(trimmed(settings.admin().readToken()).orElse(null));
+        }
+
+        private static Optional<String> trimmed(Optional<String> token) {
+            return token.map(String::strip).filter(t -> !t.isEmpty());
+        }
+
+        private static byte[] bytes(String token) {
+            return token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         }
 
         void atStartup(@Observes StartupEvent event) {
             // creating the bean is the point: the log line above appears at startup
         }
 
-        boolean configured() {
-            return token != null;
+        boolean matchesAdmin(byte[] presented) {
+            return admin != null && MessageDigest.isEqual(admin, presented);
         }
 
-        boolean matches(byte[] presented) {
-            return token != null && MessageDigest.isEqual(token, presented);
+        boolean matchesRead(byte[] presented) {
+            return read != null && MessageDigest.isEqual(read, presented);
         }
     }
 
-    @Override
-    public void filter(ContainerRequestContext request) {
-        if (!tokens.configured()) {
-            request.abortWith(problem(Response.Status.SERVICE_UNAVAILABLE,
-                    "admin API is read-only: no admin token is configured (sluice.admin.token)"));
+    /** Requires the admin token. */
+    @Provider
+    @Mutating
+    public static class MutatingFilter implements ContainerRequestFilter {
+        // REST filters are built at static init, before runtime config: the tokens are a bean
+        private final Tokens tokens;
+
+        MutatingFilter(Tokens tokens) {
+            this.tokens = tokens;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext request) {
+            check(request, tokens.admin != null, tokens::matchesAdmin,
+                    "admin API is read-only: no admin token is configured (sluice.admin.token)");
+        }
+    }
+
+    /** Requires the read token or the admin token. */
+    @Provider
+    @Reading
+    public static class ReadingFilter implements ContainerRequestFilter {
+        private final Tokens tokens;
+
+        ReadingFilter(Tokens tokens) {
+            this.tokens = tokens;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext request) {
+            check(request, tokens.admin != null || tokens.read != null,
+                    presented -> tokens.matchesAdmin(presented) || tokens.matchesRead(presented),
+                    "no admin or read token is configured (sluice.admin.token, sluice.admin.read-token)");
+        }
+    }
+
+    private static void check(ContainerRequestContext request, boolean configured,
+            java.util.function.Predicate<byte[]> matches, String unconfigured) {
+        if (!configured) {
+            request.abortWith(problem(Response.Status.SERVICE_UNAVAILABLE, unconfigured));
             return;
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
@@ -105,9 +159,8 @@ public class AdminAuth implements ContainerRequestFilter {
                     .entity(Map.of("error", "Authorization: Bearer <token> required")).build());
             return;
         }
-        byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        if (!tokens.matches(presented)) {
-            request.abortWith(problem(Response.Status.FORBIDDEN, "wrong admin token"));
+        if (!matches.test(header.substring(7).strip().getBytes(StandardCharsets.UTF_8))) {
+            request.abortWith(problem(Response.Status.FORBIDDEN, "wrong token"));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.api;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,8 @@ import dev.sluice.config.ConfigProblem;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.InvalidConfigException;
+import dev.sluice.config.ProgressBound;
+import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Watch;
 import io.smallrye.mutiny.Uni;
@@ -37,7 +40,7 @@ import io.smallrye.mutiny.Uni;
  * <ul>
  * <li>GET /admin/config: the config in force, with its version (also as ETag).</li>
  * <li>PUT /admin/config: validate, write to the config topic (every replica follows it), answer
- * once applied here; If-Match: "version" makes it conditional (409 when stale). Bad input: 400 listing every problem with its field path; the old config stays.</li>
+ * once applied here; If-Match: "version" makes it conditional (412 when stale). Bad input: 400 listing every problem with its field path; the old config stays.</li>
  * <li>POST /admin/config/validate: the same checks, nothing changes.</li>
  * </ul>
  * Bodies are read as text and parsed here, so malformed JSON is a 400 like any other problem.
@@ -48,15 +51,19 @@ public class AdminResource {
     private final CurrentConfig config;
     private final ConfigTopic topic;
     private final ObjectMapper mapper;
+    private final Duration stuckAfter;
 
-    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper) {
+    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper, SluiceSettings settings) {
+        this.stuckAfter = settings.health().stuckAfter();
         this.config = config;
         this.topic = topic;
         this.mapper = mapper;
     }
 
     @GET
-    @Operation(summary = "The config in force, with its version (also as ETag)")
+    @AdminAuth.Reading
+    @SecurityRequirement(name = AdminApiDefinition.BEARER)
+    @Operation(summary = "The config in force, with its version (also as ETag); credentials in target URLs are redacted")
     public Response get() {
         Watch.Versioned<SluiceConfig> current = config.versioned();
         return Response.ok(document(current)).tag(etag(current.version())).build();
@@ -72,7 +79,7 @@ public class AdminResource {
     @APIResponse(responseCode = "400", description = "invalid; body: problems[{field, message}]")
     @APIResponse(responseCode = "401", description = "no bearer token")
     @APIResponse(responseCode = "403", description = "wrong bearer token")
-    @APIResponse(responseCode = "409", description = "If-Match names a stale version")
+    @APIResponse(responseCode = "412", description = "If-Match names a stale version")
     @APIResponse(responseCode = "503", description = "no admin token configured, or the config topic is unreachable")
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> put(String body, @HeaderParam("If-Match") String ifMatch) {
@@ -80,7 +87,7 @@ public class AdminResource {
         try {
             next = parse(body);
         } catch (InvalidConfigException e) {
-            return Uni.createFrom().item(invalid(e.problems()));
+            return Uni.createFrom().item(invalid(e));
         }
         if (ifMatch != null && !ifMatch.isBlank() && !ifMatch.trim().equals("*")) {
             long expected;
@@ -93,7 +100,8 @@ public class AdminResource {
             // propagation time both pass, and the later write wins
             long current = config.versioned().version();
             if (expected != current) {
-                return Uni.createFrom().item(Response.status(Response.Status.CONFLICT).tag(etag(current))
+                // RFC 9110 13.1.1: a failed If-Match is 412 Precondition Failed
+                return Uni.createFrom().item(Response.status(Response.Status.PRECONDITION_FAILED).tag(etag(current))
                         .entity(Map.of("error", "stale version: If-Match " + expected + ", current is " + current,
                                 "version", current))
                         .build());
@@ -108,6 +116,8 @@ public class AdminResource {
 
     @POST
     @Path("/validate")
+    @AdminAuth.Reading
+    @SecurityRequirement(name = AdminApiDefinition.BEARER)
     @Operation(summary = "Validate a config without applying it: 200 {valid:true} or 400 with problems")
     @Consumes(MediaType.WILDCARD)
     public Response validate(String body) {
@@ -115,7 +125,7 @@ public class AdminResource {
             parse(body);
             return Response.ok(Map.of("valid", true)).build();
         } catch (InvalidConfigException e) {
-            return invalid(e.problems());
+            return invalid(e);
         }
     }
 
@@ -124,24 +134,44 @@ public class AdminResource {
         try {
             doc = body == null || body.isBlank() ? null : mapper.readTree(body);
         } catch (JsonProcessingException e) {
+            // Jackson's own limits (nesting depth, number and string lengths) land here too
+            var where = e.getLocation();
             throw new InvalidConfigException(List.of(new ConfigProblem("$", "malformed JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")));
+                    + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"))));
         }
-        return ConfigJson.read(doc);
+        SluiceConfig parsed = ConfigJson.read(doc);
+        List<ConfigProblem> unsafe = ProgressBound.check(parsed, stuckAfter, SluiceConfig.PathStyle.JSON);
+        if (!unsafe.isEmpty()) {
+            throw new InvalidConfigException(unsafe);
+        }
+        return parsed;
     }
 
     private Map<String, Object> document(Watch.Versioned<SluiceConfig> v) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("version", v.version());
-        doc.put("config", ConfigJson.write(v.value(), mapper));
+        doc.put("config", ConfigJson.writeShown(v.value(), mapper));
         return doc;
     }
 
+    private Response invalid(InvalidConfigException e) {
+        return invalid(e.problems(), e.notListed());
+    }
+
     private Response invalid(List<ConfigProblem> problems) {
-        return Response.status(Response.Status.BAD_REQUEST).entity(Map.of(
-                "error", "invalid configuration; the configuration in force (version " + config.versioned().version()
-                        + ") is unchanged",
-                "problems", problems)).build();
+        return invalid(problems, 0);
+    }
+
+    /** 400 listing the problems (at most {@link InvalidConfigException#MAX_LISTED}, the rest counted). */
+    private Response invalid(List<ConfigProblem> problems, int notListed) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "invalid configuration; the configuration in force (version " + config.versioned().version()
+                + ") is unchanged");
+        body.put("problems", problems);
+        if (notListed > 0) {
+            body.put("moreProblems", notListed);
+        }
+        return Response.status(Response.Status.BAD_REQUEST).entity(body).build();
     }
 
     private static EntityTag etag(long version) {

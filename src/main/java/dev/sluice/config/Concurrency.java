@@ -42,7 +42,7 @@ public record Concurrency(Mode mode, int adaptiveMin, int adaptiveMax) {
         }
 
         static ConfigProblem notOneOf(String field, String text) {
-            return new ConfigProblem(field, "must be one of fixed, adaptive, was '" + text + "'");
+            return new ConfigProblem(field, "must be one of fixed, adaptive, was " + ConfigProblem.quote(text));
         }
     }
 

@@ -28,13 +28,16 @@ import io.quarkus.runtime.configuration.DurationConverter;
 public final class ConfigJson {
     private static final Set<String> ROOT_KEYS = Set.of("max-in-flight", "routes");
     private static final Set<String> ROUTE_KEYS = Set.of("name", "topics", "target", "max-in-flight", "timeout",
-            "retry", "dead-letter-topic", "expects", "max-value-bytes", "ordering", "concurrency", "adaptive", "rate-limit");
+            "retry", "dead-letter-topic", "expects", "max-value-bytes", "ordering", "concurrency", "adaptive", "rate-limit",
+            "forward-headers");
     private static final Set<String> TARGET_KEYS = Set.of("url");
     private static final Set<String> RETRY_KEYS = Set.of("max-attempts", "initial-backoff", "max-backoff", "jitter");
     private static final Set<String> ADAPTIVE_KEYS = Set.of("min", "max");
     private static final Set<String> RATE_LIMIT_KEYS = Set.of("per-second", "burst");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
+    /** Problems found beyond {@link InvalidConfigException#MAX_LISTED}: counted, not kept. */
+    private int unlisted;
 
     private ConfigJson() {
     }
@@ -44,7 +47,17 @@ public final class ConfigJson {
         return new ConfigJson().readRoot(doc);
     }
 
+    /** The full document, credentials in target URLs included: for the config topic only. */
     public static ObjectNode write(SluiceConfig config, ObjectMapper mapper) {
+        return write(config, mapper, false);
+    }
+
+    /** The document as it may be shown (admin API): target URLs with credentials redacted ({@link UrlRedaction}). */
+    public static ObjectNode writeShown(SluiceConfig config, ObjectMapper mapper) {
+        return write(config, mapper, true);
+    }
+
+    private static ObjectNode write(SluiceConfig config, ObjectMapper mapper, boolean redacted) {
         ObjectNode root = mapper.createObjectNode();
         root.put("max-in-flight", config.maxInFlight());
         ArrayNode routes = root.putArray("routes");
@@ -53,7 +66,7 @@ public final class ConfigJson {
             n.put("name", r.name());
             ArrayNode topics = n.putArray("topics");
             r.topics().forEach(topics::add);
-            n.putObject("target").put("url", r.targetUrl().toString());
+            n.putObject("target").put("url", redacted ? r.shownUrl() : r.targetUrl().toString());
             n.put("max-in-flight", r.maxInFlight());
             n.put("timeout", format(r.timeout()));
             ObjectNode retry = n.putObject("retry");
@@ -72,6 +85,8 @@ public final class ConfigJson {
             n.putObject("rate-limit")
                     .put("per-second", r.rateLimit().perSecond())
                     .put("burst", r.rateLimit().burst());
+            ArrayNode forward = n.putArray("forward-headers");
+            r.forwardHeaders().forEach(forward::add);
         }
         return root;
     }
@@ -85,9 +100,12 @@ public final class ConfigJson {
         List<Route> routes = new ArrayList<>();
         JsonNode list = doc.get("routes");
         if (list == null || list.isNull()) {
-            problems.add(new ConfigProblem("routes", "is required"));
+            report(new ConfigProblem("routes", "is required"));
         } else if (!list.isArray()) {
-            problems.add(new ConfigProblem("routes", "must be an array"));
+            report(new ConfigProblem("routes", "must be an array"));
+        } else if (list.size() > SluiceConfig.MAX_ROUTES) {
+            // not read at all: each route costs memory and problems, and the answer is no anyway
+            report(new ConfigProblem("routes", "at most " + SluiceConfig.MAX_ROUTES + " routes, was " + list.size()));
         } else {
             for (int i = 0; i < list.size(); i++) {
                 Route r = readRoute(list.get(i), "routes[" + i + "].");
@@ -97,12 +115,12 @@ public final class ConfigJson {
             }
         }
         // the semantic problems are reported too, except for fields already reported as malformed
-        return SluiceConfig.validated(maxInFlight, routes, SluiceConfig.PathStyle.JSON, problems);
+        return SluiceConfig.validated(maxInFlight, routes, SluiceConfig.PathStyle.JSON, problems, unlisted);
     }
 
     private Route readRoute(JsonNode n, String p) {
         if (!n.isObject()) {
-            problems.add(new ConfigProblem(p.substring(0, p.length() - 1), "must be an object"));
+            report(new ConfigProblem(p.substring(0, p.length() - 1), "must be an object"));
             return null;
         }
         unknownKeys(n, ROUTE_KEYS, p);
@@ -110,22 +128,24 @@ public final class ConfigJson {
         List<String> topics = new ArrayList<>();
         JsonNode t = n.get("topics");
         if (t == null || t.isNull()) {
-            problems.add(new ConfigProblem(p + "topics", "is required"));
+            report(new ConfigProblem(p + "topics", "is required"));
         } else if (!t.isArray()) {
-            problems.add(new ConfigProblem(p + "topics", "must be an array of topic names"));
+            report(new ConfigProblem(p + "topics", "must be an array of topic names"));
+        } else if (t.size() > SluiceConfig.MAX_TOPICS_PER_ROUTE) {
+            report(new ConfigProblem(p + "topics", "at most " + SluiceConfig.MAX_TOPICS_PER_ROUTE + " topics, was " + t.size()));
         } else {
             for (int i = 0; i < t.size(); i++) {
                 if (t.get(i).isTextual()) {
                     topics.add(t.get(i).asText());
                 } else {
-                    problems.add(new ConfigProblem(p + "topics[" + i + "]", "must be a string"));
+                    report(new ConfigProblem(p + "topics[" + i + "]", "must be a string"));
                 }
             }
         }
         URI url = null;
         JsonNode target = n.get("target");
         if (target == null || !target.isObject()) {
-            problems.add(new ConfigProblem(p + "target", target == null ? "is required" : "must be an object"));
+            report(new ConfigProblem(p + "target", target == null ? "is required" : "must be an object"));
         } else {
             unknownKeys(target, TARGET_KEYS, p + "target.");
             String u = text(target, "url", p + "target.url", null, true);
@@ -143,20 +163,20 @@ public final class ConfigJson {
         String expectsText = text(n, "expects", p + "expects", Expects.ANY.configName(), false);
         Expects expects = Expects.parse(expectsText).orElse(null);
         if (expects == null) {
-            problems.add(Expects.notOneOf(p + "expects", expectsText));
+            report(Expects.notOneOf(p + "expects", expectsText));
             expects = Expects.ANY;
         }
         int maxValueBytes = integer(n, "max-value-bytes", p + "max-value-bytes", Route.DEFAULT_MAX_VALUE_BYTES);
         String orderingText = text(n, "ordering", p + "ordering", Ordering.KEY.configName(), false);
         Ordering ordering = Ordering.parse(orderingText).orElse(null);
         if (ordering == null) {
-            problems.add(Ordering.notOneOf(p + "ordering", orderingText));
+            report(Ordering.notOneOf(p + "ordering", orderingText));
             ordering = Ordering.KEY;
         }
         String concurrencyText = text(n, "concurrency", p + "concurrency", Concurrency.Mode.FIXED.configName(), false);
         Concurrency.Mode mode = Concurrency.Mode.parse(concurrencyText).orElse(null);
         if (mode == null) {
-            problems.add(Concurrency.Mode.notOneOf(p + "concurrency", concurrencyText));
+            report(Concurrency.Mode.notOneOf(p + "concurrency", concurrencyText));
             mode = Concurrency.Mode.FIXED;
         }
         JsonNode adaptive = group(n, "adaptive", p, ADAPTIVE_KEYS);
@@ -166,9 +186,19 @@ public final class ConfigJson {
         JsonNode rate = group(n, "rate-limit", p, RATE_LIMIT_KEYS);
         int perSecond = integer(rate, "per-second", p + "rate-limit.per-second", 0);
         RateLimit rateLimit = new RateLimit(perSecond, integer(rate, "burst", p + "rate-limit.burst", perSecond));
+        List<String> forward = strings(n, "forward-headers", p + "forward-headers", Route.MAX_FORWARD_HEADERS);
         // built even when malformed (defaults stand in), so the semantic checks still run on the rest
         return new Route(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes, ordering,
-                concurrency, rateLimit);
+                concurrency, rateLimit, forward);
+    }
+
+    /** Keeps the first problems and counts the rest: a hostile document may hold thousands. */
+    private void report(ConfigProblem problem) {
+        if (problems.size() < InvalidConfigException.MAX_LISTED) {
+            problems.add(problem);
+        } else {
+            unlisted++;
+        }
     }
 
     /**
@@ -181,7 +211,7 @@ public final class ConfigJson {
             return NullNode.getInstance();
         }
         if (!g.isObject()) {
-            problems.add(new ConfigProblem(p + key, "must be an object"));
+            report(new ConfigProblem(p + key, "must be an object"));
             return NullNode.getInstance();
         }
         unknownKeys(g, known, p + key + ".");
@@ -192,21 +222,44 @@ public final class ConfigJson {
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
             String key = it.next().getKey();
             if (!known.contains(key)) {
-                problems.add(new ConfigProblem(p + key, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")"));
+                report(new ConfigProblem(p + key, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")"));
             }
         }
+    }
+
+    /** An optional array of strings of at most {@code max} entries; empty when absent or malformed. */
+    private List<String> strings(JsonNode n, String key, String path, int max) {
+        JsonNode v = n.get(key);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            report(new ConfigProblem(path, "must be an array of strings"));
+        } else if (v.size() > max) {
+            report(new ConfigProblem(path, "at most " + max + " entries, was " + v.size()));
+        } else {
+            for (int i = 0; i < v.size(); i++) {
+                if (v.get(i).isTextual()) {
+                    out.add(v.get(i).asText());
+                } else {
+                    report(new ConfigProblem(path + "[" + i + "]", "must be a string"));
+                }
+            }
+        }
+        return out;
     }
 
     private String text(JsonNode n, String key, String path, String dflt, boolean required) {
         JsonNode v = n.get(key);
         if (v == null || v.isNull()) {
             if (required) {
-                problems.add(new ConfigProblem(path, "is required"));
+                report(new ConfigProblem(path, "is required"));
             }
             return dflt;
         }
         if (!v.isTextual()) {
-            problems.add(new ConfigProblem(path, "must be a string"));
+            report(new ConfigProblem(path, "must be a string"));
             return dflt;
         }
         return v.asText();
@@ -218,7 +271,7 @@ public final class ConfigJson {
             return dflt;
         }
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            problems.add(new ConfigProblem(path, "must be an integer"));
+            report(new ConfigProblem(path, "must be an integer"));
             return dflt;
         }
         return v.asInt();
@@ -230,7 +283,7 @@ public final class ConfigJson {
             return dflt;
         }
         if (!v.isNumber()) {
-            problems.add(new ConfigProblem(path, "must be a number"));
+            report(new ConfigProblem(path, "must be a number"));
             return dflt;
         }
         return v.asDouble();
@@ -242,7 +295,7 @@ public final class ConfigJson {
             return dflt;
         }
         if (!v.isTextual()) {
-            problems.add(new ConfigProblem(path, "must be a duration string such as \"200ms\", \"10s\" or \"PT1M\""));
+            report(new ConfigProblem(path, "must be a duration string such as \"200ms\", \"10s\" or \"PT1M\""));
             return dflt;
         }
         try {
@@ -252,7 +305,7 @@ public final class ConfigJson {
             }
             return d;
         } catch (RuntimeException e) {
-            problems.add(new ConfigProblem(path, "not a duration: '" + v.asText() + "' (e.g. \"200ms\", \"10s\", \"PT1M\")"));
+            report(new ConfigProblem(path, "not a duration: " + ConfigProblem.quote(v.asText()) + " (e.g. \"200ms\", \"10s\", \"PT1M\")"));
             return dflt;
         }
     }

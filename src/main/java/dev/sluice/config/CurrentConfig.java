@@ -1,5 +1,7 @@
 package dev.sluice.config;
 
+import java.util.List;
+
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,6 +22,10 @@ public class CurrentConfig {
 
     CurrentConfig(SluiceSettings settings) {
         SluiceConfig seed = SluiceConfig.fromSettings(settings);
+        List<ConfigProblem> unsafe = ProgressBound.check(seed, settings.health().stuckAfter(), SluiceConfig.PathStyle.PROPERTIES);
+        if (!unsafe.isEmpty()) {
+            throw new InvalidConfigException(unsafe);
+        }
         // version 0: the seed from properties; versions from the config topic start at 1
         this.watch = new Watch<>(seed, 0);
         log(0, seed);
@@ -55,7 +61,7 @@ public class CurrentConfig {
         LOG.infof("config version %d: %d routes, at most %d records in flight", version, config.routes().size(),
                 config.maxInFlight());
         config.routes().forEach(r -> LOG.infof("  route %s: %s -> %s (max in flight %d, timeout %s, %d attempts, dead letters to %s)",
-                r.name(), r.topics(), r.targetUrl(), r.maxInFlight(), r.timeout(), r.retry().maxAttempts(),
+                r.name(), r.topics(), r.shownUrl(), r.maxInFlight(), r.timeout(), r.retry().maxAttempts(),
                 r.deadLetterTopic()));
     }
 

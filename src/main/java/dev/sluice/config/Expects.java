@@ -47,6 +47,6 @@ public enum Expects {
 
     /** The problem to report when {@code text} is not one of the choices. */
     static ConfigProblem notOneOf(String field, String text) {
-        return new ConfigProblem(field, "must be one of " + choices() + ", was '" + text + "'");
+        return new ConfigProblem(field, "must be one of " + choices() + ", was " + ConfigProblem.quote(text));
     }
 }

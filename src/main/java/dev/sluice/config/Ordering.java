@@ -37,6 +37,6 @@ public enum Ordering {
     }
 
     static ConfigProblem notOneOf(String field, String text) {
-        return new ConfigProblem(field, "must be one of key, partition, none, was '" + text + "'");
+        return new ConfigProblem(field, "must be one of key, partition, none, was " + ConfigProblem.quote(text));
     }
 }

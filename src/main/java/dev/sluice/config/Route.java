@@ -13,16 +13,35 @@ import java.util.List;
  * @param ordering which records are delivered one after another (lanes)
  * @param concurrency whether the in-flight limit is max-in-flight or adapts to the target
  * @param rateLimit attempts per second the target gets at most ({@link RateLimit#OFF}: no limit)
+ * @param forwardHeaders lower-case prefixes of record header names passed on to the target
  */
 public record Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
-        Concurrency concurrency, RateLimit rateLimit) {
+        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders) {
 
     /** Default of {@code max-value-bytes}: 1 MiB, the default largest record of a Kafka broker. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
+    /** Most {@code forward-headers} prefixes of a route. */
+    public static final int MAX_FORWARD_HEADERS = 32;
+
     public Route {
         topics = List.copyOf(topics);
+        forwardHeaders = forwardHeaders.stream().map(h -> h == null ? null : h.toLowerCase(java.util.Locale.ROOT))
+                .toList();
+    }
+
+    /** A route that forwards no record headers beyond CloudEvents attributes and trace context. */
+    public Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout, RetryPolicy retry,
+            String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering, Concurrency concurrency,
+            RateLimit rateLimit) {
+        this(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering,
+                concurrency, rateLimit, List.of());
+    }
+
+    /** The target URL as it may be shown (admin API, logs, spans): credentials redacted ({@link UrlRedaction}). */
+    public String shownUrl() {
+        return UrlRedaction.shown(targetUrl);
     }
 
     /** A route with a fixed limit (its max-in-flight) and no rate limit. */

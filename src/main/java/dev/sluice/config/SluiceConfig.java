@@ -18,6 +18,19 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
 
     /** The Kafka producer behind dead-letter writes bounds its queue; so do we. */
     public static final int MAX_IN_FLIGHT_CEILING = 4096;
+    /** Highest {@code sluice.max-waiting} and {@code sluice.max-waiting-per-partition}. */
+    public static final int MAX_WAITING_CEILING = 4096;
+    /**
+     * Most records Sluice ever holds: in flight plus parked behind lanes. Every queue of waiters
+     * (lanes, route permits, rate tokens) is capped at this, so no valid setting can overflow one.
+     */
+    public static final int MAX_HELD = MAX_IN_FLIGHT_CEILING + MAX_WAITING_CEILING;
+    /** Most routes in one snapshot; a config document is kilobytes, so this bounds what input can grow. */
+    public static final int MAX_ROUTES = 500;
+    /** Most source topics of one route. */
+    public static final int MAX_TOPICS_PER_ROUTE = 100;
+    /** Longest target URL. */
+    static final int MAX_URL_LENGTH = 2048;
     static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
     static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
     static final Duration MAX_BACKOFF_CEILING = Duration.ofHours(1);
@@ -39,13 +52,19 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
      * together, and a field already reported as malformed is not reported again.
      */
     static SluiceConfig validated(int maxInFlight, List<Route> routes, PathStyle paths, List<ConfigProblem> earlier) {
+        return validated(maxInFlight, routes, paths, earlier, 0);
+    }
+
+    /** As above; {@code unlisted} more problems were found earlier than {@code earlier} holds. */
+    static SluiceConfig validated(int maxInFlight, List<Route> routes, PathStyle paths, List<ConfigProblem> earlier,
+            int unlisted) {
         List<ConfigProblem> problems = new ArrayList<>(earlier);
         Set<String> reported = new HashSet<>();
         earlier.forEach(p -> reported.add(p.field()));
         List<ConfigProblem> found = check(maxInFlight, routes, paths);
         found.stream().filter(p -> !reported.contains(p.field())).forEach(problems::add);
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigException(problems);
+        if (!problems.isEmpty() || unlisted > 0) {
+            throw new InvalidConfigException(problems, unlisted);
         }
         return new SluiceConfig(maxInFlight, routes);
     }
@@ -58,6 +77,9 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
         }
         if (routes.isEmpty()) {
             problems.add(new ConfigProblem(paths.root("routes"), "at least one route is required"));
+        } else if (routes.size() > MAX_ROUTES) {
+            problems.add(new ConfigProblem(paths.root("routes"), "at most " + MAX_ROUTES + " routes, was " + routes.size()));
+            return problems;
         }
         Set<String> names = new HashSet<>();
         Set<String> sourceTopics = new HashSet<>();
@@ -72,6 +94,9 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             }
             if (r.topics().isEmpty()) {
                 problems.add(new ConfigProblem(p + "topics", "at least one topic is required"));
+            } else if (r.topics().size() > MAX_TOPICS_PER_ROUTE) {
+                problems.add(new ConfigProblem(p + "topics",
+                        "at most " + MAX_TOPICS_PER_ROUTE + " topics, was " + r.topics().size()));
             }
             for (int t = 0; t < r.topics().size(); t++) {
                 checkTopic(problems, p + "topics[" + t + "]", r.topics().get(t));
@@ -97,10 +122,27 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             if (r.maxValueBytes() < 1) {
                 problems.add(new ConfigProblem(p + "max-value-bytes", "must be greater than 0, was " + r.maxValueBytes()));
             }
+            checkForwardHeaders(problems, p + "forward-headers", r.forwardHeaders());
             checkConcurrency(problems, p, r.concurrency());
             checkRateLimit(problems, p + "rate-limit.", r.rateLimit());
         }
         return problems;
+    }
+
+    private static final Pattern HEADER_PREFIX = Pattern.compile("[!#$%&'*+.^_`|~0-9a-z-]{1,100}");
+
+    private static void checkForwardHeaders(List<ConfigProblem> problems, String field, List<String> prefixes) {
+        if (prefixes.size() > Route.MAX_FORWARD_HEADERS) {
+            problems.add(new ConfigProblem(field, "at most " + Route.MAX_FORWARD_HEADERS + " prefixes, was " + prefixes.size()));
+            return;
+        }
+        for (int i = 0; i < prefixes.size(); i++) {
+            String prefix = prefixes.get(i);
+            if (prefix == null || !HEADER_PREFIX.matcher(prefix).matches()) {
+                problems.add(new ConfigProblem(field + "[" + i + "]",
+                        "not a header name prefix (1 to 100 characters of an HTTP token): " + ConfigProblem.quote(prefix)));
+            }
+        }
     }
 
     private static void checkConcurrency(List<ConfigProblem> problems, String p, Concurrency c) {
@@ -169,7 +211,17 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
                             retry.jitter()),
                     r.deadLetterTopic(), expects, r.maxValueBytes(), ordering,
                     new Concurrency(mode, r.adaptive().min(), r.adaptive().max().orElse(r.maxInFlight())),
-                    new RateLimit(perSecond, r.rateLimit().burst().orElse(perSecond))));
+                    new RateLimit(perSecond, r.rateLimit().burst().orElse(perSecond)),
+                    r.forwardHeaders().orElse(List.of())));
+        }
+        // startup-only settings, checked here so that every startup problem is listed together
+        if (s.maxWaiting() < 0 || s.maxWaiting() > MAX_WAITING_CEILING) {
+            malformed.add(new ConfigProblem("sluice.max-waiting",
+                    "must be between 0 and " + MAX_WAITING_CEILING + ", was " + s.maxWaiting()));
+        }
+        if (s.maxWaitingPerPartition() < 1 || s.maxWaitingPerPartition() > MAX_WAITING_CEILING) {
+            malformed.add(new ConfigProblem("sluice.max-waiting-per-partition",
+                    "must be between 1 and " + MAX_WAITING_CEILING + ", was " + s.maxWaitingPerPartition()));
         }
         return validated(s.maxInFlight(), routes, PathStyle.PROPERTIES, malformed);
     }
@@ -182,6 +234,9 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
     static URI parseUrl(String url) {
         if (url == null) {
             return null;
+        }
+        if (url.length() > MAX_URL_LENGTH) {
+            return URI.create("too-long:" + url.length());
         }
         try {
             return new URI(url.trim());
@@ -197,15 +252,22 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             return;
         }
         String scheme = url.getScheme();
+        if ("too-long".equals(scheme)) {
+            problems.add(new ConfigProblem(field, "longer than " + MAX_URL_LENGTH + " characters (" + url.getSchemeSpecificPart() + ")"));
+            return;
+        }
         if (!url.isAbsolute() || url.getHost() == null
                 || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
             problems.add(new ConfigProblem(field, "not an absolute http(s) URL"));
+        } else if (UrlRedaction.carriesMark(url)) {
+            problems.add(new ConfigProblem(field, "holds a redacted part (" + UrlRedaction.MARK
+                    + ") as shown by GET /admin/config; give the real value"));
         }
     }
 
     private static boolean checkTopic(List<ConfigProblem> problems, String field, String topic) {
         if (topic == null || !TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
-            problems.add(new ConfigProblem(field, "not a valid Kafka topic name: '" + topic + "'"));
+            problems.add(new ConfigProblem(field, "not a valid Kafka topic name: " + ConfigProblem.quote(topic)));
             return false;
         }
         return true;

@@ -94,6 +94,13 @@ public interface SluiceSettings {
 
         /** Attempts per second the target gets at most (token bucket); off unless per-second is set. */
         RateLimitSettings rateLimit();
+
+        /**
+         * Prefixes of record header names (case-insensitive) passed on to the target, e.g.
+         * x-tenant-. CloudEvents attributes and trace context always are; credentials, Host,
+         * hop-by-hop and X-Forwarded-* never are. Default: none.
+         */
+        Optional<List<String>> forwardHeaders();
     }
 
     interface AdaptiveSettings {
@@ -146,6 +153,14 @@ public interface SluiceSettings {
          * e.g. env SLUICE_ADMIN_TOKEN). Without one, mutating calls are refused; dev mode makes one up.
          */
         Optional<String> token();
+
+        /**
+         * Bearer token that grants the read-only admin calls (GET /admin/config, POST
+         * /admin/config/validate) and nothing else, e.g. for a dashboard or a CI check. The admin
+         * token grants them too. Surrounding whitespace (a file's trailing newline) is ignored.
+         */
+        @WithName("read-token")
+        Optional<String> readToken();
     }
 
     /** Dev mode only. */
@@ -192,9 +207,6 @@ public interface SluiceSettings {
         Duration eventLoopBlockedAfter();
     }
 
-    /** A record left unacked this long (in ms) marks the Kafka channel unhealthy. */
-    @WithDefault("600000")
-    long stuckRecordAgeMs();
 
     /** Settings of the dev-mode demo (sample producer and sink). */
     DemoSettings demo();

@@ -110,7 +110,7 @@ public class DeliveryTracing {
                 .setAttribute(ROUTE, route.name())
                 .setAttribute(ATTEMPT, (long) attempt)
                 .setAttribute(METHOD, "POST")
-                .setAttribute(URL, route.targetUrl().toString())
+                .setAttribute(URL, route.shownUrl())
                 .startSpan();
     }
 

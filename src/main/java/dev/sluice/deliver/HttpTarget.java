@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Route;
+import dev.sluice.config.UrlRedaction;
 import dev.sluice.intake.Event;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
@@ -59,7 +60,7 @@ public class HttpTarget {
 
     /** One attempt; {@code attemptSpan} is the attempt's trace span, whose context the target receives. */
     public Uni<AttemptOutcome> send(Route route, Event event, Span attemptSpan) {
-        Map<String, String> headers = HeaderMapping.toHttp(event);
+        Map<String, String> headers = HeaderMapping.toHttp(event, route.forwardHeaders());
         tracing.inject(attemptSpan, headers);
         long timeoutMs = route.timeout().toMillis();
         HttpRequest<Void> request = client.postAbs(route.targetUrl().toString())
@@ -70,7 +71,7 @@ public class HttpTarget {
         return request.sendBuffer(body)
                 .ifNoItem().after(route.timeout().plus(TIMEOUT_SAFETY_NET)).fail()
                 .map(this::classify)
-                .onFailure().recoverWithItem(t -> AttemptOutcome.ofError(describe(t, timeoutMs)));
+                .onFailure().recoverWithItem(t -> AttemptOutcome.ofError(UrlRedaction.scrub(describe(t, timeoutMs), route.targetUrl())));
     }
 
     private AttemptOutcome classify(HttpResponse<Void> response) {

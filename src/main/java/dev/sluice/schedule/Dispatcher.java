@@ -82,7 +82,7 @@ public class Dispatcher {
             }
             // lanes outlive snapshots too: a record already waiting keeps its place. A change of
             // ordering mode applies to records dispatched from now on.
-            routeLanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_IN_FLIGHT_CEILING, pressure));
+            routeLanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_HELD, pressure));
         }
         plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimiters), Map.copyOf(routeLanes));
     }

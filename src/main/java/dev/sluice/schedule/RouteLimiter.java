@@ -39,14 +39,14 @@ public final class RouteLimiter {
         this.clock = nanoClock;
         this.fixedLimit = route.maxInFlight();
         Concurrency c = route.concurrency();
-        // waiters hold global permits, so the global ceiling bounds them whatever the config
+        // waiters hold global permits or parking slots, so what Sluice holds bounds them whatever the config
         this.inFlight = new InFlightLimit(c.adaptive() ? c.adaptiveMin() : route.maxInFlight(),
-                SluiceConfig.MAX_IN_FLIGHT_CEILING);
+                SluiceConfig.MAX_HELD);
         if (c.adaptive()) {
             // a new route knows nothing of its target: it starts from its minimum and doubles from there
             adaptive = new AdaptiveLimit(c.adaptiveMin(), c.adaptiveMax(), c.adaptiveMin(), true, clock);
         }
-        this.rate = new RateLimiter(route.rateLimit(), SluiceConfig.MAX_IN_FLIGHT_CEILING, clock, timers);
+        this.rate = new RateLimiter(route.rateLimit(), SluiceConfig.MAX_HELD, clock, timers);
     }
 
     /**

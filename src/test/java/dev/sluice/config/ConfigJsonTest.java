@@ -137,4 +137,63 @@ class ConfigJsonTest {
     private static String settingsDefault(String method) throws NoSuchMethodException {
         return SluiceSettings.RouteSettings.class.getMethod(method).getAnnotation(WithDefault.class).value();
     }
+
+    @Test
+    void aDocumentWithThousandsOfRoutesIsRefusedWithoutReadingThem() throws Exception {
+        String routes = String.join(",", java.util.Collections.nCopies(50_000, "{}"));
+        JsonNode d = MAPPER.readTree("{\"routes\":[" + routes + "]}");
+
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigJson.read(d));
+
+        assertEquals(List.of("routes: at most 500 routes, was 50000"), e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void problemsBeyondTheFirstHundredAreCountedNotListed() throws Exception {
+        StringBuilder keys = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            keys.append(",\"unknown").append(i).append("\":1");
+        }
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigJson.read(doc(keys.toString())));
+
+        assertEquals(InvalidConfigException.MAX_LISTED, e.problems().size());
+        assertEquals(5000 - InvalidConfigException.MAX_LISTED, e.notListed());
+    }
+
+    @Test
+    void refusedValuesAreQuotedShort() throws Exception {
+        String huge = "x".repeat(100_000);
+        List<ConfigProblem> problems = problems(",\"timeout\":\"" + huge + "\",\"ordering\":\"" + huge + "\"");
+
+        problems.forEach(p -> org.junit.jupiter.api.Assertions.assertTrue(p.message().length() < 200, p.toString()));
+        assertEquals(List.of("routes[0].timeout", "routes[0].ordering"), problems.stream().map(ConfigProblem::field).toList());
+    }
+
+    @Test
+    void forwardHeadersAreReadAndChecked() throws Exception {
+        assertEquals(List.of("x-tenant-"), ConfigJson.read(doc(",\"forward-headers\":[\"X-Tenant-\"]")).routes().get(0)
+                .forwardHeaders());
+        assertEquals(List.of("routes[0].forward-headers[0]"),
+                problems(",\"forward-headers\":[\"bad name\"]").stream().map(ConfigProblem::field).toList());
+    }
+
+    @Test
+    void theShownDocumentHidesCredentialsAndTheStoredOneKeepsThem() throws Exception {
+        SluiceConfig c = ConfigJson.read(MAPPER.readTree("{\"routes\":[{\"name\":\"orders\",\"topics\":[\"orders\"],"
+                + "\"target\":{\"url\":\"http://u:pw@h:1/x?api_key=k3y\"}}]}"));
+
+        assertEquals("http://***@h:1/x?api_key=***",
+                ConfigJson.writeShown(c, MAPPER).at("/routes/0/target/url").asText());
+        assertEquals("http://u:pw@h:1/x?api_key=k3y", ConfigJson.write(c, MAPPER).at("/routes/0/target/url").asText());
+        assertEquals(c, ConfigJson.read(ConfigJson.write(c, MAPPER)), "the stored document reads back the same");
+    }
+
+    @Test
+    void aRedactedUrlCopiedBackIsRefused() throws Exception {
+        JsonNode d = MAPPER.readTree("{\"routes\":[{\"name\":\"orders\",\"topics\":[\"orders\"],"
+                + "\"target\":{\"url\":\"http://***@h:1/x\"}}]}");
+
+        assertEquals(List.of("routes[0].target.url"), assertThrows(InvalidConfigException.class, () -> ConfigJson.read(d))
+                .problems().stream().map(ConfigProblem::field).toList());
+    }
 }

@@ -106,4 +106,40 @@ class SluiceSettingsTest {
                 "sluice.routes.orders.max-value-bytes: must be greater than 0, was 0"),
                 e.problems().stream().map(ConfigProblem::toString).toList());
     }
+
+    @Test
+    void negativeOrOversizedWaitingLimitsAreRefusedByKey() {
+        // before: max-waiting-per-partition=-1 was taken and held every partition paused for good;
+        // max-waiting above the lanes' waiter cap failed records with IllegalStateException
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.max-waiting", "100000",
+                "sluice.max-waiting-per-partition", "-1")));
+
+        assertEquals(List.of(
+                "sluice.max-waiting: must be between 0 and 4096, was 100000",
+                "sluice.max-waiting-per-partition: must be between 1 and 4096, was -1"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void forwardHeaderPrefixesAreReadLowerCase() {
+        Route r = fromProperties(Map.of("sluice.routes.orders.forward-headers", "X-Tenant-,x-request-id")).routes().get(0);
+
+        assertEquals(List.of("x-tenant-", "x-request-id"), r.forwardHeaders());
+        assertEquals(List.of(), fromProperties(Map.of()).routes().get(0).forwardHeaders(), "none by default");
+    }
+
+    @Test
+    void aRouteThatCouldWaitLongerThanStuckAfterIsRefused() {
+        SluiceConfig c = fromProperties(Map.of("sluice.routes.orders.timeout", "20s",
+                "sluice.routes.orders.retry.max-backoff", "5m"));
+
+        assertEquals(List.of("sluice.routes.orders.retry.max-backoff"),
+                ProgressBound.check(c, Duration.ofMinutes(5), SluiceConfig.PathStyle.PROPERTIES).stream()
+                        .map(ConfigProblem::field).toList());
+        assertEquals(List.of("sluice.routes.orders.timeout"),
+                ProgressBound.check(c, Duration.ofSeconds(20), SluiceConfig.PathStyle.PROPERTIES).stream()
+                        .map(ConfigProblem::field).toList());
+        assertEquals(List.of(), ProgressBound.check(c, Duration.ofMinutes(6), SluiceConfig.PathStyle.PROPERTIES));
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -17,6 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.sluice.intake.Event;
 
 class HeaderMappingTest {
+    /** Prefixes that match every name: what is still dropped is dropped whatever a route says. */
+    private static final List<String> ALL = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n",
+            "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "_");
 
     private static RecordHeaders headers(String... namesAndValues) {
         RecordHeaders h = new RecordHeaders();
@@ -157,9 +161,11 @@ class HeaderMappingTest {
     }
 
     @ParameterizedTest(name = "{0} is never forwarded")
-    @ValueSource(strings = { "Host", "Content-Length", "Transfer-Encoding", "Connection", "host", "CONTENT-LENGTH" })
-    void hopByHopAndFramingHeadersAreNeverForwarded(String name) {
-        Map<String, String> http = HeaderMapping.toHttp(event(headers(name, "evil", "x-ok", "yes")));
+    @ValueSource(strings = { "Host", "Content-Length", "Transfer-Encoding", "Connection", "host", "CONTENT-LENGTH",
+            "Authorization", "Cookie", "Set-Cookie", "Proxy-Authorization", "Proxy-Anything", "X-Forwarded-For",
+            "X-Forwarded-Host", "Forwarded", "X-Real-IP", "Cookie2" })
+    void credentialHopByHopAndFramingHeadersAreNeverForwardedWhateverTheRouteNames(String name) {
+        Map<String, String> http = HeaderMapping.toHttp(event(headers(name, "evil", "x-ok", "yes")), ALL);
 
         String lower = name.toLowerCase(Locale.ROOT);
         assertFalse(http.keySet().stream().anyMatch(k -> k.toLowerCase(Locale.ROOT).equals(lower)), http.toString());
@@ -169,7 +175,7 @@ class HeaderMappingTest {
     @ParameterizedTest(name = "value {0} is dropped")
     @ValueSource(strings = { "a\r\nX-Injected: 1", "line\nbreak", "carriage\rreturn", "caf\u00e9", "nul\u0000" })
     void headerValuesThatAreNotPlainAsciiAreDropped(String value) {
-        Map<String, String> http = HeaderMapping.toHttp(event(headers("x-note", value, "ce_subject", value)));
+        Map<String, String> http = HeaderMapping.toHttp(event(headers("x-note", value, "ce_subject", value)), ALL);
 
         assertFalse(http.containsKey("x-note"), http.toString());
         assertFalse(http.containsKey("ce-subject"), http.toString());
@@ -186,7 +192,7 @@ class HeaderMappingTest {
     @ParameterizedTest(name = "name \"{0}\" is dropped")
     @ValueSource(strings = { "bad name", "colon:name", "x-\u00e9", "" })
     void headerNamesThatAreNotHttpTokensAreDropped(String name) {
-        Map<String, String> http = HeaderMapping.toHttp(event(headers(name, "v", "x-ok", "yes")));
+        Map<String, String> http = HeaderMapping.toHttp(event(headers(name, "v", "x-ok", "yes")), ALL);
 
         assertFalse(http.containsKey(name), http.toString());
         assertEquals("yes", http.get("x-ok"));
@@ -194,8 +200,34 @@ class HeaderMappingTest {
 
     @Test
     void plainHeadersKeepTheirNameAndValue() {
-        Map<String, String> http = HeaderMapping.toHttp(event(headers("X-Tenant", "acme\ttab ok")));
+        Map<String, String> http = HeaderMapping.toHttp(event(headers("X-Tenant", "acme\ttab ok")), List.of("x-tenant"));
 
         assertEquals("acme\ttab ok", http.get("X-Tenant"));
+    }
+
+    @Test
+    void recordHeadersAreForwardedOnlyByTheRoutesPrefixes() {
+        RecordHeaders h = headers("X-Tenant-Id", "acme", "X-Other", "no", "Authorization", "Bearer stolen",
+                "Cookie", "session=1", "X-Forwarded-For", "10.0.0.1", "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+
+        Map<String, String> none = HeaderMapping.toHttp(event(h));
+        Map<String, String> tenant = HeaderMapping.toHttp(event(h), List.of("x-tenant-"));
+
+        assertFalse(none.containsKey("X-Tenant-Id"), "nothing beyond CloudEvents and trace context by default: " + none);
+        assertEquals("acme", tenant.get("X-Tenant-Id"));
+        for (Map<String, String> http : List.of(none, tenant)) {
+            assertFalse(http.containsKey("X-Other") || http.containsKey("Authorization") || http.containsKey("Cookie")
+                    || http.containsKey("X-Forwarded-For"), http.toString());
+            assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", http.get("traceparent"));
+        }
+    }
+
+    @Test
+    void anIdWithoutASourceIsNotTheIdempotencyKey() {
+        // before: the bare ce_id "1", so two producers counting 1, 2, ... collided at the target
+        Map<String, String> http = HeaderMapping.toHttp(event(headers("ce_id", "1", "ce_type", "t")));
+
+        assertEquals("orders-3-42", http.get(HeaderMapping.IDEMPOTENCY_KEY));
     }
 }
