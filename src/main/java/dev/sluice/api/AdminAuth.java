@@ -100,6 +100,15 @@ public final class AdminAuth {
             // creating the bean is the point: the log line above appears at startup
         }
 
+        // methods, never fields, from outside: callers hold a client proxy whose fields are empty
+        boolean hasAdmin() {
+            return admin != null;
+        }
+
+        boolean hasAny() {
+            return admin != null || read != null;
+        }
+
         boolean matchesAdmin(byte[] presented) {
             return admin != null && MessageDigest.isEqual(admin, presented);
         }
@@ -122,7 +131,7 @@ public final class AdminAuth {
 
         @Override
         public void filter(ContainerRequestContext request) {
-            check(request, tokens.admin != null, tokens::matchesAdmin,
+            check(request, tokens.hasAdmin(), tokens::matchesAdmin,
                     "admin API is read-only: no admin token is configured (sluice.admin.token)");
         }
     }
@@ -139,7 +148,7 @@ public final class AdminAuth {
 
         @Override
         public void filter(ContainerRequestContext request) {
-            check(request, tokens.admin != null || tokens.read != null,
+            check(request, tokens.hasAny(),
                     presented -> tokens.matchesAdmin(presented) || tokens.matchesRead(presented),
                     "no admin or read token is configured (sluice.admin.token, sluice.admin.read-token)");
         }

@@ -195,7 +195,7 @@ class MetricsIT {
     }
 
     private static double configVersion() {
-        return given().get("/admin/config").then().statusCode(200).extract().jsonPath().getLong("version");
+        return given().header("Authorization", "Bearer " + MetricsTestResource.TOKEN).get("/admin/config").then().statusCode(200).extract().jsonPath().getLong("version");
     }
 
     private static Map<String, String> outcome(String outcome) {

@@ -118,7 +118,7 @@ class RateLimitIT {
     @Test
     void aRateSetThroughTheAdminApiAppliesWithinASecond() throws Exception {
         TestSink.PathStats stats = FlowTestResource.sink().stats("/paced");
-        ObjectNode config = (ObjectNode) MAPPER.readTree(given().get("/admin/config").then().statusCode(200).extract().asString())
+        ObjectNode config = (ObjectNode) MAPPER.readTree(given().header("Authorization", "Bearer " + FlowTestResource.TOKEN).get("/admin/config").then().statusCode(200).extract().asString())
                 .get("config");
         ObjectNode paced = null;
         for (var r : config.get("routes")) {

@@ -26,6 +26,12 @@ public final class SluiceProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /**
+     * HTTP/1.1, as curl and most admin scripts speak it: over h2c a refused oversize body ends
+     * the whole connection (GOAWAY) and fails the requests that share it.
+     */
+    private final HttpClient http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private int port = -1;
 
     private SluiceProcess(Process process, Path log) {
@@ -135,6 +141,55 @@ public final class SluiceProcess implements AutoCloseable {
                     .header("Authorization", "Bearer " + token)
                     .header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Any request over HTTP/1.1: {@code headers} as given, {@code body} as raw bytes (null: none). Returns null
+     * when the connection failed or was closed before an answer (never a made-up status).
+     */
+    public HttpResponse<String> request(String method, String path, Map<String, String> headers, byte[] body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        try {
+            return http1.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Heap in use after a full GC, in MiB, as the JVM reports it ({@code jcmd GC.run}, then
+     * {@code GC.heap_info}): what the process keeps, not what it has not collected yet.
+     */
+    public long liveHeapMiB() {
+        jcmd("GC.run");
+        Matcher m = Pattern.compile("used (\\d+)K").matcher(jcmd("GC.heap_info"));
+        if (!m.find()) {
+            throw new IllegalStateException("no heap figure from jcmd GC.heap_info");
+        }
+        return Long.parseLong(m.group(1)) / 1024;
+    }
+
+    private String jcmd(String command) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(pid()), command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("jcmd " + command + " failed: " + out);
+            }
+            return out;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
