@@ -90,9 +90,14 @@ public class Delivery {
                             ? onRefused(route, event, refusal.get())
                             : onAttempt(route, event, limit, 1, span, meters))
                     .onTermination().invoke((result, failure, cancelled) -> {
-                        tracing.endDelivery(span, result, failure);
-                        meters.onEnd(result, failure, System.nanoTime() - started, event.timestamp());
-                        stats.end(meters);
+                        // the meters first, and closed whatever the span does: an exception here
+                        // would leave the route's meters open for good
+                        try {
+                            meters.onEnd(result, failure, System.nanoTime() - started, event.timestamp());
+                        } finally {
+                            stats.end(meters);
+                            tracing.endDelivery(span, result, failure);
+                        }
                     });
         });
     }

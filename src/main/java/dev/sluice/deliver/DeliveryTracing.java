@@ -93,6 +93,10 @@ public class DeliveryTracing {
         if (failure != null) {
             delivery.recordException(failure);
             delivery.setStatus(StatusCode.ERROR, "dead-letter write failed");
+        } else if (result == null) {
+            // cancelled (the drain's deadline, a revoked partition): no result to report. This
+            // threw before, and the route's meters of the delivery were never closed
+            delivery.setAttribute(OUTCOME, "cancelled");
         } else {
             delivery.setAttribute(OUTCOME, result.name().toLowerCase(java.util.Locale.ROOT));
             if (result == Delivery.Result.DEAD_LETTERED) {

@@ -65,6 +65,8 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         this.pressure = pressure;
         // a partition no longer held back for its lanes: its staged records may start
         pressure.onRelease(this::pump);
+        // pausing is what bounds the intake: if it fails, say so loudly rather than grow or stall
+        pressure.onFailure(t -> fail("pausing or resuming partitions failed", t));
         this.progress = progress;
         this.revocations = revocations;
         this.records = records;
@@ -183,6 +185,16 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         if (pumpWip.getAndIncrement() != 0) {
             return;
         }
+        try {
+            drainStaging();
+        } catch (RuntimeException | Error e) {
+            // the pump would stay marked as running and never start another record: fail loudly
+            pumpWip.set(0);
+            fail("starting received records failed", e);
+        }
+    }
+
+    private void drainStaging() {
         do {
             InFlightLimit.Permit permit;
             while (!stopped && !staged.isEmpty() && (permit = global.tryAcquire()) != null) {
@@ -200,6 +212,17 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
                 start(next.message(), next.event(), permit);
             }
         } while (pumpWip.decrementAndGet() != 0);
+    }
+
+    /**
+     * An unexpected failure inside the intake: recorded as the intake's failure, so liveness goes
+     * DOWN with the reason (a restart redelivers what was not acked) instead of a silent stall.
+     */
+    void fail(String what, Throwable t) {
+        if (failure == null) {
+            failure = new IllegalStateException(what + ": " + t, t);
+            LOG.errorf(t, "intake failed: %s; records not acked will be redelivered after a restart", what);
+        }
     }
 
     @Override
@@ -275,7 +298,9 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     static Event toEvent(Message<byte[]> message, Revocations revocations) {
         IncomingKafkaRecordMetadata<byte[], byte[]> m = message.getMetadata(IncomingKafkaRecordMetadata.class)
                 .orElseThrow(() -> new IllegalStateException("record without Kafka metadata"));
+        // the count when the record was polled (PollGate), not now: a revocation in between must show
+        int epoch = PollGate.takeEpoch(m.getHeaders(), revocations.epoch(m.getTopic(), m.getPartition()));
         return new Event(m.getTopic(), m.getPartition(), m.getOffset(), m.getTimestamp().toEpochMilli(), m.getKey(),
-                message.getPayload(), m.getHeaders(), revocations.epoch(m.getTopic(), m.getPartition()));
+                message.getPayload(), m.getHeaders(), epoch);
     }
 }

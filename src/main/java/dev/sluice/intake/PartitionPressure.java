@@ -67,6 +67,9 @@ public class PartitionPressure {
     private boolean stopping;
     private volatile Runnable onRelease = () -> {
     };
+    /** Told of a failure that would otherwise stop pausing or resuming in silence. */
+    private volatile java.util.function.Consumer<Throwable> onFailure = t -> {
+    };
     /** A resume task is queued on the polling thread and has not yet read the state. */
     private final AtomicBoolean applyQueued = new AtomicBoolean();
 
@@ -172,6 +175,17 @@ public class PartitionPressure {
      * counted, then every pause wanted now is applied before the next poll.
      */
     void polled(ConsumerRecords<?, ?> records) {
+        try {
+            pauseFor(records);
+        } catch (RuntimeException e) {
+            // Kafka logs an interceptor's exception and goes on: the pause would be lost in
+            // silence and what is received would no longer be bounded
+            onFailure.accept(e);
+            throw e;
+        }
+    }
+
+    private void pauseFor(ConsumerRecords<?, ?> records) {
         synchronized (this) {
             for (TopicPartition tp : records.partitions()) {
                 int n = records.records(tp).size();
@@ -225,6 +239,11 @@ public class PartitionPressure {
         this.onRelease = action;
     }
 
+    /** Called when pausing or resuming failed unexpectedly: the intake is no longer bounded or may stall. */
+    void onFailure(java.util.function.Consumer<Throwable> action) {
+        this.onFailure = action;
+    }
+
     /**
      * Revoked partitions (polling thread, rebalance listener): the connector drops their queued
      * records, so they no longer count.
@@ -256,6 +275,10 @@ public class PartitionPressure {
         }
     }
 
+    private synchronized boolean stoppingNow() {
+        return stopping;
+    }
+
     /** Partitions held back for their lanes right now. */
     public synchronized int pausedCount() {
         return heldBack.size();
@@ -285,7 +308,14 @@ public class PartitionPressure {
             c.pause(pause);
             c.resume(resume);
             return pause.size();
-        }).subscribe().with(n -> LOG.debugf("partitions paused: %d of the assignment", n),
-                t -> LOG.warnf(t, "could not pause or resume partitions"));
+        }).subscribe().with(n -> LOG.debugf("partitions paused: %d of the assignment", n), t -> {
+            // a task that never ran leaves the flag set: no later change would be applied
+            applyQueued.set(false);
+            if (stoppingNow()) {
+                LOG.debugf(t, "pause or resume not applied while stopping");
+            } else {
+                onFailure.accept(t);
+            }
+        });
     }
 }

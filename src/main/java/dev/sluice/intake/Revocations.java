@@ -32,6 +32,8 @@ public class Revocations implements KafkaConsumerRebalanceListener {
 
     Revocations(PartitionPressure pressure) {
         this.pressure = pressure;
+        // created when the channel is, before its first poll: every polled record is stamped
+        PollGate.install(this);
     }
 
     @Override

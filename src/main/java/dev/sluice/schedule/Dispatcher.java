@@ -1,7 +1,6 @@
 package dev.sluice.schedule;
 
 import java.nio.ByteBuffer;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +34,7 @@ import io.vertx.core.Vertx;
 public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     private final Delivery delivery;
-    private final Map<String, RouteLimiter> routeLimiters = new HashMap<>();
-    private final Map<String, Lanes> routeLanes = new HashMap<>();
-    private final RateLimiter.Timers timers;
+    private final RouteResources resources;
     private volatile Plan plan;
     private final Lanes.WaitListener pressure;
 
@@ -55,8 +52,9 @@ public class Dispatcher {
             }
         };
         // rate-limit waits: a Vert.x timer (milliseconds, rounded up) wakes the queue; no thread waits
-        this.timers = (delayNanos, task) -> vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos + 999_999)),
-                id -> task.run());
+        RateLimiter.Timers timers = (delayNanos, task) -> vertx.setTimer(
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos + 999_999)), id -> task.run());
+        this.resources = new RouteResources(System::nanoTime, timers, pressure);
         // the watch emits the current snapshot at once (synchronously), then every newer one
         config.changes().subscribe().with(v -> apply(v.version(), v.value()));
     }
@@ -73,18 +71,9 @@ public class Dispatcher {
      * shrinking waits for deliveries to finish, it cancels none.
      */
     synchronized void apply(long version, SluiceConfig next) {
-        for (Route r : next.routes()) {
-            RouteLimiter existing = routeLimiters.get(r.name());
-            if (existing == null) {
-                routeLimiters.put(r.name(), new RouteLimiter(r, System::nanoTime, timers));
-            } else {
-                existing.apply(r);
-            }
-            // lanes outlive snapshots too: a record already waiting keeps its place. A change of
-            // ordering mode applies to records dispatched from now on.
-            routeLanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_HELD, pressure));
-        }
-        plan = new Plan(version, next, new Router(next), Map.copyOf(routeLimiters), Map.copyOf(routeLanes));
+        // lanes outlive snapshots too: a record already waiting keeps its place
+        resources.apply(next);
+        plan = new Plan(version, next, new Router(next), resources.limiters(), resources.lanes());
     }
 
     /** Version of the config snapshot new records are dispatched with. */

@@ -116,6 +116,11 @@ public final class InFlightLimit {
         serveWaiters();
     }
 
+    /** Acquirers waiting for a permit. */
+    public synchronized int waiting() {
+        return waiters.size();
+    }
+
     public synchronized int inFlight() {
         return inFlight;
     }

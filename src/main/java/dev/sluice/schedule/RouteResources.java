@@ -1,0 +1,69 @@
+package dev.sluice.schedule;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+
+import dev.sluice.config.Route;
+import dev.sluice.config.SluiceConfig;
+
+/**
+ * The limiter and the lanes of each route, kept across config snapshots: a route that stays keeps
+ * its in-flight count, rate-limit queue, adaptive limit and waiting records (updated in place, never
+ * replaced). A route that goes is dropped once it is idle (nothing in flight, waiting for a rate
+ * token or in a lane); until then it stays, so records still under way finish under their own
+ * limits, and each later snapshot checks it again. Without that, every route name ever used kept
+ * its limiter and lanes for good. Not thread-safe: the dispatcher applies snapshots one at a time.
+ */
+final class RouteResources {
+    private final Map<String, RouteLimiter> limiters = new HashMap<>();
+    private final Map<String, Lanes> lanes = new HashMap<>();
+    private final LongSupplier clock;
+    private final RateLimiter.Timers timers;
+    private final Lanes.WaitListener pressure;
+
+    RouteResources(LongSupplier clock, RateLimiter.Timers timers, Lanes.WaitListener pressure) {
+        this.clock = clock;
+        this.timers = timers;
+        this.pressure = pressure;
+    }
+
+    /** Brings the routes of {@code next} in, updates those that stay, drops idle ones that went. */
+    void apply(SluiceConfig next) {
+        for (Route r : next.routes()) {
+            RouteLimiter existing = limiters.get(r.name());
+            if (existing == null) {
+                limiters.put(r.name(), new RouteLimiter(r, clock, timers));
+            } else {
+                existing.apply(r);
+            }
+            // a change of ordering mode applies to records dispatched from now on
+            lanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_HELD, pressure));
+        }
+        Set<String> wanted = next.routes().stream().map(Route::name).collect(Collectors.toSet());
+        for (Iterator<Map.Entry<String, RouteLimiter>> it = limiters.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<String, RouteLimiter> e = it.next();
+            Lanes l = lanes.get(e.getKey());
+            if (!wanted.contains(e.getKey()) && idle(e.getValue(), l)) {
+                it.remove();
+                lanes.remove(e.getKey());
+            }
+        }
+    }
+
+    private static boolean idle(RouteLimiter limiter, Lanes l) {
+        return limiter.inFlightLimit().inFlight() == 0 && limiter.inFlightLimit().waiting() == 0
+                && limiter.waitingForRate() == 0 && (l == null || l.laneCount() == 0);
+    }
+
+    Map<String, RouteLimiter> limiters() {
+        return Map.copyOf(limiters);
+    }
+
+    Map<String, Lanes> lanes() {
+        return Map.copyOf(lanes);
+    }
+}
