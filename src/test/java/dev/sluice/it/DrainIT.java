@@ -85,7 +85,9 @@ class DrainIT {
         System.out.printf("sigtermDrainsInFlightWorkAndExitsCleanly: SIGTERM -> readiness DOWN in %d ms, -> exit in %d ms "
                 + "(sink latency %d ms); %d events delivered before the restart%n", downMs, exitMs, SINK_MS, beforeRestart);
         assertTrue(notReadyAt.get() > 0 && notReadyAt.get() < lastAnswer, "readiness went DOWN before the last delivery finished");
-        assertTrue(exitMs <= SINK_MS + 1000, "exit within the slowest in-flight delivery + 1 s: " + exitMs + " ms");
+        // far below the 20 s drain timeout: the drain ends when the work does. The margin covers the
+        // JVM's own shutdown on a loaded 2-core machine (1,210 ms seen once against a 1 s margin)
+        assertTrue(exitMs <= SINK_MS + 3000, "exit within the slowest in-flight delivery + 3 s: " + exitMs + " ms");
 
         try (SluiceProcess again = SluiceProcess.start("drain-again", config, List.of("-Xmx256m"))) {
             again.awaitReady(Duration.ofSeconds(60));
