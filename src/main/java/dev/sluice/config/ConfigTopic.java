@@ -18,14 +18,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -61,7 +57,7 @@ public class ConfigTopic {
     private volatile boolean running = true;
     private volatile long appliedOffset = -1;
     private volatile KafkaConsumer<String, String> consumer;
-    private KafkaProducer<String, String> producer;
+    private ConfigWriter writer;
     private Thread follower;
 
     ConfigTopic(CurrentConfig current, ObjectMapper mapper, SluiceSettings settings,
@@ -73,12 +69,7 @@ public class ConfigTopic {
     }
 
     void start(@Observes StartupEvent event) {
-        producer = new KafkaProducer<>(clientConfig(Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000",
-                ProducerConfig.CLIENT_ID_CONFIG, "sluice-config-writer")),
-                new StringSerializer(), new StringSerializer());
+        writer = new ConfigWriter(partition, clientConfig(ConfigWriter.producerSettings()));
         follower = new Thread(this::follow, "sluice-config-follower");
         follower.setDaemon(true);
         follower.start();
@@ -96,14 +87,7 @@ public class ConfigTopic {
     /** Writes a validated config to the topic; completes with its version once applied on this replica. */
     public Uni<Long> write(SluiceConfig config) {
         String json = ConfigJson.write(config, mapper).toString();
-        return Uni.createFrom().<Long> emitter(em -> producer.send(new ProducerRecord<>(partition.topic(), partition.partition(), KEY, json),
-                (meta, error) -> {
-                    if (error != null) {
-                        em.fail(error);
-                    } else {
-                        em.complete(meta.offset());
-                    }
-                }))
+        return writer.send(KEY, json, List.of())
                 .chain(offset -> Uni.createFrom().completionStage(awaitApplied(offset)).replaceWith(offset + 1))
                 .ifNoItem().after(WRITE_TIMEOUT).failWith(() -> new IllegalStateException(
                         "config not written and applied within " + WRITE_TIMEOUT));
@@ -245,8 +229,8 @@ public class ConfigTopic {
                 Thread.currentThread().interrupt();
             }
         }
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
+        if (writer != null) {
+            writer.close();
         }
         waitingForOffset.values().forEach(f -> f.completeExceptionally(new IllegalStateException("shutting down")));
     }
