@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sluice.config.ConfigJson;
+import dev.sluice.config.ConfigNotInForceException;
 import dev.sluice.config.ConfigProblem;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
@@ -72,7 +73,8 @@ public class AdminResource {
     @APIResponse(responseCode = "400", description = "invalid; body: problems[{field, message}]")
     @APIResponse(responseCode = "401", description = "no bearer token")
     @APIResponse(responseCode = "403", description = "wrong bearer token")
-    @APIResponse(responseCode = "409", description = "If-Match names a stale version")
+    @APIResponse(responseCode = "409", description = "If-Match names a stale version, or the config topic cannot put "
+            + "this config in force (re-created, not compacted, versions went backwards): the body says why and how to repair")
     @APIResponse(responseCode = "503", description = "no admin token configured, or the config topic is unreachable")
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> put(String body, @HeaderParam("If-Match") String ifMatch) {
@@ -101,6 +103,11 @@ public class AdminResource {
         }
         return topic.write(next)
                 .map(version -> Response.ok(document(config.versioned())).tag(etag(config.versioned().version())).build())
+                // the topic is in no state to put it in force, or passed it over: retrying will not help
+                .onFailure(ConfigNotInForceException.class).recoverWithItem(t -> Response.status(Response.Status.CONFLICT)
+                        .entity(Map.of("error", "config not in force, nothing changed: " + t.getMessage(),
+                                "version", config.versioned().version()))
+                        .build())
                 .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)
                         .entity(Map.of("error", "config not stored in the config topic, nothing changed: " + t.getMessage()))
                         .build());
