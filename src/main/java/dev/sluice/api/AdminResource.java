@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sluice.config.ConfigJson;
+import dev.sluice.config.ConfigNotInForceException;
 import dev.sluice.config.ConfigProblem;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
@@ -79,6 +80,8 @@ public class AdminResource {
     @APIResponse(responseCode = "400", description = "invalid; body: problems[{field, message}]")
     @APIResponse(responseCode = "401", description = "no bearer token")
     @APIResponse(responseCode = "403", description = "wrong bearer token")
+    @APIResponse(responseCode = "409", description = "the config topic cannot put this config in force (re-created, "
+            + "not compacted, versions went backwards): the body says why and how to repair")
     @APIResponse(responseCode = "412", description = "If-Match names a stale version")
     @APIResponse(responseCode = "503", description = "no admin token configured, or the config topic is unreachable")
     @Consumes(MediaType.WILDCARD)
@@ -107,8 +110,45 @@ public class AdminResource {
                         .build());
             }
         }
-        return topic.write(next)
+        return answer(topic.write(next));
+    }
+
+    /**
+     * The operator's way out when the config topic lost its history (deleted and re-created,
+     * versions gone backwards; see {@code sluice-config-topic} in /q/health/well): the body, validated
+     * like a PUT, is written with a version above every version this replica has seen, so every
+     * replica puts it in force, those still running the lost config and those waiting for one. A
+     * path of its own, so a plain PUT can never re-base versions by accident. A missing or
+     * uncompacted topic is refused (409) like any write: fix it first.
+     */
+    @PUT
+    @Path("/reseed")
+    @AdminAuth.Mutating
+    @SecurityRequirement(name = AdminApiDefinition.BEARER)
+    @Operation(summary = "Put a config in force on a config topic that lost its history", description = "Validates, "
+            + "writes with a version above every one seen, answers once in force on this replica.")
+    @APIResponse(responseCode = "200", description = "in force; body: version and config")
+    @APIResponse(responseCode = "400", description = "invalid; body: problems[{field, message}]")
+    @APIResponse(responseCode = "409", description = "the topic is not compacted, or the write was passed over")
+    @APIResponse(responseCode = "503", description = "the config topic is unreachable or missing")
+    @Consumes(MediaType.WILDCARD)
+    public Uni<Response> reseed(String body) {
+        try {
+            return answer(topic.reseed(parse(body)));
+        } catch (InvalidConfigException e) {
+            return Uni.createFrom().item(invalid(e));
+        }
+    }
+
+    /** 200 with the config in force once the write is; 409 when the topic cannot put it in force; else 503. */
+    private Uni<Response> answer(Uni<Long> write) {
+        return write
                 .map(version -> Response.ok(document(config.versioned())).tag(etag(config.versioned().version())).build())
+                // the topic is in no state to put it in force, or passed it over: retrying will not help
+                .onFailure(ConfigNotInForceException.class).recoverWithItem(t -> Response.status(Response.Status.CONFLICT)
+                        .entity(Map.of("error", "config not in force, nothing changed: " + t.getMessage(),
+                                "version", config.versioned().version()))
+                        .build())
                 .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)
                         .entity(Map.of("error", "config not stored in the config topic, nothing changed: " + t.getMessage()))
                         .build());

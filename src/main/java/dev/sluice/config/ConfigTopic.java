@@ -1,32 +1,19 @@
 package dev.sluice.config;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -37,54 +24,64 @@ import io.smallrye.mutiny.Uni;
 /**
  * The live config's way to every replica: a compacted topic with one partition and one key.
  * A PUT writes the validated config there; every replica reads the topic from the beginning on
- * startup and follows it, feeding {@link CurrentConfig}. The version of a config is its offset + 1,
- * so every replica gives the same config the same version. Properties only seed an empty topic.
+ * startup and follows it ({@link ConfigFollower}), feeding {@link CurrentConfig}. The version of a
+ * config is its offset + 1 plus the base its record carries ({@link ConfigRecord}), so every
+ * replica gives the same config the same version. Properties only seed a topic that never held a
+ * record.
  *
- * <p>One dedicated thread polls the topic (a Kafka consumer is single-threaded). Until it has read
- * up to the end offset it found at startup, {@link #loaded()} is incomplete: the intake does not
- * start and readiness stays DOWN.
+ * <p>A write answers only once its own record is the config in force on this replica; a record
+ * the replicas pass over (the topic was re-created, its versions went backwards) fails the write
+ * with {@link ConfigNotInForceException}, and so does a write refused up front because the topic is
+ * in no state to take it ({@link ConfigTopicIntegrity}). Until the topic has been read up to the
+ * end offset found at startup, with no problem found, {@link #loaded()} is incomplete: the intake
+ * does not start and readiness stays DOWN.
  */
 @ApplicationScoped
 public class ConfigTopic {
-    private static final Logger LOG = Logger.getLogger(ConfigTopic.class);
-    static final String KEY = "sluice-config";
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(15);
-    private static final Duration RETRY_MAX = Duration.ofSeconds(10);
+    /** PUTs waiting for their record to come back at once; more are refused (503), not queued. */
+    private static final int MAX_WAITING_PUTS = 64;
 
     private final CurrentConfig current;
     private final ObjectMapper mapper;
+    private final SluiceSettings settings;
     private final Map<String, Object> kafka;
     private final TopicPartition partition;
+    private final ConfigTopicIntegrity integrity;
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
-    /** PUTs waiting for their record to be applied here, by offset; at most one per PUT in progress. */
-    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waitingForOffset = new ConcurrentSkipListMap<>();
-    private volatile boolean running = true;
-    private volatile long appliedOffset = -1;
-    private volatile KafkaConsumer<String, String> consumer;
-    private KafkaProducer<String, String> producer;
-    private Thread follower;
+    private final Reads reads = new Reads();
+    private ConfigWriter writer;
+    private ConfigTopicAdmin admin;
+    private ConfigFollower follower;
+    private Thread followerThread;
 
     ConfigTopic(CurrentConfig current, ObjectMapper mapper, SluiceSettings settings,
             @Identifier("default-kafka-broker") Map<String, Object> kafka) {
         this.current = current;
         this.mapper = mapper;
+        this.settings = settings;
         this.kafka = kafka;
         this.partition = new TopicPartition(settings.configTopic(), 0);
+        this.integrity = new ConfigTopicIntegrity(settings.configTopic());
     }
 
     void start(@Observes StartupEvent event) {
-        producer = new KafkaProducer<>(clientConfig(Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000",
-                ProducerConfig.CLIENT_ID_CONFIG, "sluice-config-writer")),
-                new StringSerializer(), new StringSerializer());
-        follower = new Thread(this::follow, "sluice-config-follower");
-        follower.setDaemon(true);
-        follower.start();
+        writer = new ConfigWriter(partition, clientConfig(ConfigWriter.producerSettings()));
+        admin = new ConfigTopicAdmin(partition.topic(), clientConfig(Map.of()));
+        follower = new ConfigFollower(partition, clientConfig(Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                // a position past the end means the topic lost records: an error, never a silent jump
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
+                // reading a deleted topic must not re-create it (auto-create would make it uncompacted)
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
+                ConsumerConfig.CLIENT_ID_CONFIG, "sluice-config-follower")),
+                admin, integrity, current, writer, reads, loaded, settings, mapper);
+        followerThread = new Thread(follower, "sluice-config-follower");
+        followerThread.setDaemon(true);
+        followerThread.start();
     }
 
-    /** Completes once the topic has been read up to where it ended at startup. */
+    /** Completes once the topic has been read up to where it ended at startup, with no problem found. */
     public CompletableFuture<Void> loaded() {
         return loaded;
     }
@@ -93,118 +90,45 @@ public class ConfigTopic {
         return loaded.isDone() && !loaded.isCompletedExceptionally();
     }
 
-    /** Writes a validated config to the topic; completes with its version once applied on this replica. */
+    /** What is wrong with the topic, as this replica sees it. */
+    public ConfigTopicIntegrity integrity() {
+        return integrity;
+    }
+
+    /** Writes a validated config to the topic; completes with its version once it is in force on this replica. */
     public Uni<Long> write(SluiceConfig config) {
+        return write(config, false);
+    }
+
+    /**
+     * Writes a validated config as a reseed: accepted by a topic that lost its history (its version
+     * is above every version this replica has seen, whatever the offset), refused like any write by
+     * a topic that is missing or not compacted.
+     */
+    public Uni<Long> reseed(SluiceConfig config) {
+        return write(config, true);
+    }
+
+    private Uni<Long> write(SluiceConfig config, boolean reseed) {
+        if (integrity.problems().containsKey(ConfigTopicIntegrity.Problem.MISSING)) {
+            return Uni.createFrom().failure(new IllegalStateException("config topic " + partition.topic() + " "
+                    + integrity.problems().get(ConfigTopicIntegrity.Problem.MISSING)));
+        }
+        Optional<String> refusal = integrity.refusal(reseed);
+        if (refusal.isPresent()) {
+            return Uni.createFrom().failure(new ConfigNotInForceException("config topic " + partition.topic() + ": " + refusal.get()));
+        }
         String json = ConfigJson.write(config, mapper).toString();
-        return Uni.createFrom().<Long> emitter(em -> producer.send(new ProducerRecord<>(partition.topic(), partition.partition(), KEY, json),
-                (meta, error) -> {
-                    if (error != null) {
-                        em.fail(error);
-                    } else {
-                        em.complete(meta.offset());
-                    }
-                }))
-                .chain(offset -> Uni.createFrom().completionStage(awaitApplied(offset)).replaceWith(offset + 1))
+        long base = reseed ? follower.floor() : follower.baseInForce();
+        String writeId = UUID.randomUUID().toString();
+        CompletableFuture<Void> inForce = reads.register(writeId);
+        if (inForce == null) {
+            return Uni.createFrom().failure(new IllegalStateException(MAX_WAITING_PUTS + " config writes wait already"));
+        }
+        return writer.send(ConfigRecord.KEY, json, ConfigRecord.config(base, writeId))
+                .chain(offset -> Uni.createFrom().completionStage(inForce).replaceWith(base + offset + 1))
                 .ifNoItem().after(WRITE_TIMEOUT).failWith(() -> new IllegalStateException(
                         "config not written and applied within " + WRITE_TIMEOUT));
-    }
-
-    private CompletableFuture<Void> awaitApplied(long offset) {
-        if (appliedOffset >= offset) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> f = waitingForOffset.computeIfAbsent(offset, o -> new CompletableFuture<>());
-        if (appliedOffset >= offset) {
-            // applied between the check and the registration
-            completeUpTo(appliedOffset);
-        }
-        return f.orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((v, t) -> waitingForOffset.remove(offset));
-    }
-
-    private void follow() {
-        long backoff = 100;
-        while (running) {
-            try {
-                ensureTopic();
-                consumer = new KafkaConsumer<>(clientConfig(Map.of(
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                        ConsumerConfig.CLIENT_ID_CONFIG, "sluice-config-follower")),
-                        new StringDeserializer(), new StringDeserializer());
-                consumer.assign(List.of(partition));
-                consumer.seekToBeginning(List.of(partition));
-                long end = consumer.endOffsets(List.of(partition), Duration.ofSeconds(10)).get(partition);
-                if (end == 0) {
-                    markLoaded("the topic is empty: the startup properties are the config (version 0)");
-                }
-                while (running) {
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                        apply(r);
-                    }
-                    if (!loaded.isDone() && consumer.position(partition) >= end) {
-                        markLoaded("read up to offset " + end);
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                LOG.warnf("config topic %s: %s; retrying in %d ms", partition.topic(), e.toString(), backoff);
-                closeConsumer();
-                sleep(backoff);
-                backoff = Math.min(backoff * 2, RETRY_MAX.toMillis());
-            } finally {
-                closeConsumer();
-            }
-        }
-    }
-
-    private void apply(ConsumerRecord<String, String> r) {
-        if (r.value() == null) {
-            LOG.warnf("config topic %s offset %d: empty record ignored", partition.topic(), r.offset());
-        } else {
-            try {
-                SluiceConfig config = ConfigJson.read(mapper.readTree(r.value()));
-                current.apply(r.offset() + 1, config);
-            } catch (InvalidConfigException e) {
-                LOG.errorf("config topic %s offset %d: invalid config ignored, the one in force stays: %s",
-                        partition.topic(), r.offset(), e.getMessage());
-            } catch (Exception e) {
-                LOG.errorf("config topic %s offset %d: unreadable record ignored (%s)", partition.topic(), r.offset(),
-                        e.toString());
-            }
-        }
-        appliedOffset = r.offset();
-        completeUpTo(r.offset());
-    }
-
-    private void completeUpTo(long offset) {
-        waitingForOffset.headMap(offset, true).values().forEach(f -> f.complete(null));
-    }
-
-    private void markLoaded(String how) {
-        LOG.infof("config loaded from %s (%s): version %d", partition.topic(), how, current.versioned().version());
-        loaded.complete(null);
-    }
-
-    private void ensureTopic() {
-        try (Admin admin = Admin.create(clientConfig(Map.of()))) {
-            NewTopic topic = new NewTopic(partition.topic(), 1, (short) -1)
-                    .configs(Map.of("cleanup.policy", "compact"));
-            admin.createTopics(List.of(topic)).all().get(15, TimeUnit.SECONDS);
-            LOG.infof("created the compacted config topic %s", partition.topic());
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create config topic " + partition.topic() + ": " + e.getCause(), e);
-            }
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka to create config topic " + partition.topic(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private Map<String, Object> clientConfig(Map<String, Object> extra) {
@@ -215,39 +139,73 @@ public class ConfigTopic {
         return config;
     }
 
-    private void closeConsumer() {
-        KafkaConsumer<String, String> c = consumer;
-        consumer = null;
-        if (c != null) {
-            c.close(Duration.ofSeconds(2));
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @PreDestroy
     void stop() {
-        running = false;
-        KafkaConsumer<String, String> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
         if (follower != null) {
+            follower.stop();
+        }
+        if (followerThread != null) {
             try {
-                follower.join(5000);
+                followerThread.join(5000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
+        if (writer != null) {
+            writer.close();
         }
-        waitingForOffset.values().forEach(f -> f.completeExceptionally(new IllegalStateException("shutting down")));
+        if (admin != null) {
+            admin.close();
+        }
+        reads.failAll();
+    }
+
+    /**
+     * PUTs waiting for their record to be read here, by the write id their record carries (an
+     * offset would not do: after the topic is re-created the same offset names another record).
+     * A PUT registers before it sends, so the follower cannot read the record before anyone waits.
+     */
+    private static final class Reads implements ConfigFollower.Reads {
+        private final Map<String, CompletableFuture<Void>> waiting = new HashMap<>();
+
+        @Override
+        public void read(String writeId, String notInForce) {
+            CompletableFuture<Void> f;
+            synchronized (this) {
+                f = waiting.remove(writeId);
+            }
+            if (f == null) {
+                return; // another replica's write, or a PUT that gave up waiting
+            }
+            if (notInForce == null) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(new ConfigNotInForceException(notInForce));
+            }
+        }
+
+        /** Null when too many PUTs wait already (each waits at most WRITE_TIMEOUT). */
+        synchronized CompletableFuture<Void> register(String writeId) {
+            if (waiting.size() >= MAX_WAITING_PUTS) {
+                return null;
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            waiting.put(writeId, f);
+            f.orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, t) -> forget(writeId));
+            return f;
+        }
+
+        private synchronized void forget(String writeId) {
+            waiting.remove(writeId);
+        }
+
+        void failAll() {
+            Map<String, CompletableFuture<Void>> all;
+            synchronized (this) {
+                all = new HashMap<>(waiting);
+                waiting.clear();
+            }
+            all.values().forEach(f -> f.completeExceptionally(new IllegalStateException("shutting down")));
+        }
     }
 }

@@ -186,6 +186,21 @@ public interface SluiceSettings {
     @WithDefault("sluice-config")
     String configTopic();
 
+    /**
+     * How often each replica checks the config topic: that it exists, is compacted, and is still
+     * the topic it has been reading (not deleted and re-created under it).
+     */
+    @WithDefault("2s")
+    Duration configTopicCheckInterval();
+
+    /**
+     * A config topic that has never held a record is believed (the startup properties become the
+     * config, version 0) only once it has stayed empty this long. Keep it above the check interval:
+     * replicas still running a config from a topic that was re-created empty mark it by then.
+     */
+    @WithDefault("5s")
+    Duration configTopicEmptyWait();
+
     /** Consumer group of the intake. */
     @WithDefault("sluice")
     String groupId();

@@ -20,7 +20,8 @@ import dev.sluice.intake.Intake;
  * a broker outage takes readiness DOWN; liveness: no failure reported on either channel, so an
  * outage alone leaves it UP).
  * Live: the intake has not failed, the pipeline is not stuck, no event loop is blocked. Ready: the
- * config is loaded from the config topic, the intake runs and no drain is under way.
+ * config is loaded from the config topic, the intake runs and no drain is under way; while the
+ * config topic keeps the config from loading, readiness names the problem (see ConfigTopicHealth).
  * Started: the intake has subscribed to Kafka.
  */
 public final class PipelineHealth {
@@ -107,7 +108,16 @@ public final class PipelineHealth {
                         .withData("drainRemainingMs", drain.remaining().toMillis())
                         .build();
             }
-            return describe("sluice-pipeline", configTopic.isLoaded() && intake.running(), intake);
+            HealthCheckResponse pipeline = describe("sluice-pipeline", configTopic.isLoaded() && intake.running(), intake);
+            var problems = configTopic.integrity().problems();
+            if (configTopic.isLoaded() || problems.isEmpty()) {
+                return pipeline;
+            }
+            // not loaded because of the config topic: say why here, where the operator looks first
+            var builder = HealthCheckResponse.builder().name(pipeline.getName()).status(false);
+            pipeline.getData().ifPresent(data -> data.forEach((k, v) -> builder.withData(k, String.valueOf(v))));
+            builder.withData("configTopic", String.join("; ", problems.values()));
+            return builder.build();
         }
     }
 

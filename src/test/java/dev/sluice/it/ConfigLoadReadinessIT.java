@@ -49,7 +49,9 @@ class ConfigLoadReadinessIT {
                         Path.of("target", "test-kafka-" + UUID.randomUUID()), brokerPort, Map.of());
                         Kafka kafka = new Kafka(broker.bootstrapServers())) {
                     kafka.createTopic("ready.orders", 2);
-                    kafka.createTopic("sluice-config", 1);
+                    // compacted, as the replica that wrote it created it (Sluice refuses to load from
+                    // a topic that is not: retention would have deleted its config)
+                    kafka.createTopic("sluice-config", 1, Map.of("cleanup.policy", "compact"));
                     // a config written by some earlier replica: limit 3 instead of the properties' 8
                     String stored = "{\"routes\":[{\"name\":\"orders\",\"topics\":[\"ready.orders\"],\"target\":{\"url\":\""
                             + sink.url("/orders") + "\"},\"max-in-flight\":3}]}";

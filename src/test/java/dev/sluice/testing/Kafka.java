@@ -58,8 +58,13 @@ public final class Kafka implements AutoCloseable {
 
     /** Creates the topic and returns once every partition has a leader that producers can see. */
     public void createTopic(String topic, int partitions) {
+        createTopic(topic, partitions, Map.of());
+    }
+
+    /** As {@link #createTopic(String, int)}, with topic configs (e.g. cleanup.policy=compact). */
+    public void createTopic(String topic, int partitions, Map<String, String> configs) {
         try {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException(e);
