@@ -146,7 +146,7 @@ public class Delivery {
         if (attempt > 1) {
             return limit.acquire();
         }
-        return Uni.combine().any().of(limit.acquire(), stopping.began().replaceWith((RouteLimiter.Pass) null));
+        return limit.acquireUnless(stopping.began());
     }
 
     /** What the answer says about the target's capacity; also gives the route permit back. */

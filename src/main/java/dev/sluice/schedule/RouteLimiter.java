@@ -74,6 +74,14 @@ public final class RouteLimiter {
         return a != null ? a.limit() : fixedLimit;
     }
 
+    /**
+     * As {@link #acquire()}, unless {@code stop} completes first: then null, and nothing is held.
+     * For a first attempt, which must not start once the drain has begun.
+     */
+    public Uni<Pass> acquireUnless(Uni<Void> stop) {
+        return Uni.combine().any().of(acquire(), stop.replaceWith((Pass) null));
+    }
+
     /** A route permit, then a rate token; cancelling gives back whatever was taken. */
     public Uni<Pass> acquire() {
         return inFlight.acquire().onItem().transformToUni(permit -> rate.take()
