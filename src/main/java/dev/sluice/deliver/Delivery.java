@@ -137,10 +137,10 @@ public class Delivery {
     }
 
     /**
-     * A route permit and rate token; for a first attempt, null if the drain begins first (the wait
-     * is cancelled, which takes the waiter out of its queue and gives back a permit it had already
-     * got). Retries keep waiting: they are
-     * deliveries under way, and the drain lets them finish until its deadline.
+     * A route permit and rate token; for a first attempt, null if the drain begins first: the
+     * limiter refuses the waiter, deciding between grant and refusal under its own lock, so no
+     * permit is granted to an attempt that has gone. Retries keep waiting: they are deliveries
+     * under way, and the drain lets them finish until its deadline.
      */
     private Uni<RouteLimiter.Pass> slot(RouteLimiter limit, int attempt) {
         if (attempt > 1) {
