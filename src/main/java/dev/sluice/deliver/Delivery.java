@@ -142,16 +142,16 @@ public class Delivery {
     }
 
     /**
-     * A route permit and rate token; for a first attempt, null if the drain begins first (the wait
-     * is cancelled, which takes the waiter out of its queue and gives back a permit it had already
-     * got). Retries keep waiting: they are
-     * deliveries under way, and the drain lets them finish until its deadline.
+     * A route permit and rate token; for a first attempt, null if the drain begins first: the
+     * limiter refuses the waiter, deciding between grant and refusal under its own lock, so no
+     * permit is granted to an attempt that has gone. Retries keep waiting: they are deliveries
+     * under way, and the drain lets them finish until its deadline.
      */
     private Uni<RouteLimiter.Pass> slot(RouteLimiter limit, int attempt) {
         if (attempt > 1) {
             return limit.acquire();
         }
-        return Uni.combine().any().of(limit.acquire(), stopping.began().replaceWith((RouteLimiter.Pass) null));
+        return limit.acquireUnless(stopping.began());
     }
 
     /** What the answer says about the target's capacity; also gives the route permit back. */

@@ -2,7 +2,6 @@ package dev.sluice.deliver;
 
 import java.net.ConnectException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -15,66 +14,69 @@ import dev.sluice.config.UrlRedaction;
 import dev.sluice.intake.Event;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.ext.web.client.HttpRequest;
-import io.vertx.mutiny.ext.web.client.HttpResponse;
-import io.vertx.mutiny.ext.web.client.WebClient;
-import io.vertx.mutiny.ext.web.codec.BodyCodec;
 
 /**
  * Sends one delivery attempt to a route's HTTP endpoint: POST of the record value, headers from
- * {@link HeaderMapping}. Non-blocking (Vert.x web client); every attempt is bounded by the route's
- * timeout. Answers are classified, never thrown: the caller sees an {@link AttemptOutcome}.
- * Response bodies are discarded unread, so a sink cannot make us buffer a large answer.
+ * {@link HeaderMapping}. Non-blocking (Vert.x HTTP client). The route's timeout bounds the whole
+ * exchange, connect to last byte, and a request that runs out of it is aborted on the wire
+ * ({@link HttpExchange}), so requests on the wire never outnumber the route's permits. Answers
+ * are classified, never thrown: the caller sees an {@link AttemptOutcome}. Response bodies are
+ * read and discarded, never buffered, so a sink cannot make us hold a large answer.
  */
 @ApplicationScoped
 public class HttpTarget {
-    /** Grace on top of the Vert.x request timeout, for the rare case it does not fire. */
-    private static final Duration TIMEOUT_SAFETY_NET = Duration.ofSeconds(1);
-
-    private final WebClient client;
+    private final io.vertx.core.Vertx vertx;
+    private final HttpClient client;
     private final Clock clock = Clock.systemUTC();
 
     private final DeliveryTracing tracing;
 
     HttpTarget(Vertx vertx, DeliveryTracing tracing) {
         this.tracing = tracing;
+        this.vertx = vertx.getDelegate();
         // connections are opened on demand; permits keep requests below the global limit, which
         // may grow at run time up to this ceiling
         int pool = SluiceConfig.MAX_IN_FLIGHT_CEILING;
-        WebClientOptions options = new WebClientOptions()
+        HttpClientOptions options = new HttpClientOptions()
                 .setMaxPoolSize(pool)
                 .setHttp2MaxPoolSize(pool)
                 // requests beyond the pool wait here; our permits keep it below the pool size anyway
                 .setMaxWaitQueueSize(pool)
                 .setKeepAlive(true)
-                .setFollowRedirects(false)
                 .setTryUseCompression(false)
-                .setConnectTimeout(10_000)
-                .setUserAgent("sluice");
-        this.client = WebClient.create(vertx, options);
+                // the route's timeout bounds the connect too; this only caps a very long one
+                .setConnectTimeout(10_000);
+        this.client = this.vertx.createHttpClient(options);
     }
 
     /** One attempt; {@code attemptSpan} is the attempt's trace span, whose context the target receives. */
     public Uni<AttemptOutcome> send(Route route, Event event, Span attemptSpan) {
         Map<String, String> headers = HeaderMapping.toHttp(event, route.forwardHeaders());
         tracing.inject(attemptSpan, headers);
-        long timeoutMs = route.timeout().toMillis();
-        HttpRequest<Void> request = client.postAbs(route.targetUrl().toString())
-                .timeout(timeoutMs)
-                .as(BodyCodec.none());
+        RequestOptions request = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(route.targetUrl().toString())
+                // never followed: a redirect is the target's answer (a terminal 3xx)
+                .setFollowRedirects(false)
+                .putHeader(HttpHeaders.USER_AGENT, "sluice");
         headers.forEach(request::putHeader);
         Buffer body = event.value() == null ? Buffer.buffer() : Buffer.buffer(event.value());
-        return request.sendBuffer(body)
-                .ifNoItem().after(route.timeout().plus(TIMEOUT_SAFETY_NET)).fail()
-                .map(this::classify)
-                .onFailure().recoverWithItem(t -> AttemptOutcome.ofError(UrlRedaction.scrub(describe(t, timeoutMs), route.targetUrl())));
+        return HttpExchange.send(vertx, client, request, body, route.timeout().toMillis(), this::classify)
+                // an error's text comes from the HTTP client and may quote the URL: never its credentials
+                .map(o -> o.status() == 0 ? new AttemptOutcome(o.kind(), 0, UrlRedaction.scrub(o.reason(), route.targetUrl()),
+                        o.retryAfter()) : o);
     }
 
-    private AttemptOutcome classify(HttpResponse<Void> response) {
+    private AttemptOutcome classify(HttpClientResponse response) {
         return AttemptOutcome.ofStatus(response.statusCode(), response.statusMessage(),
                 RetryAfter.parse(response.getHeader("Retry-After"), clock));
     }

@@ -5,6 +5,7 @@ import java.util.Deque;
 import java.util.function.IntSupplier;
 
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.UniEmitter;
 
 /**
@@ -15,6 +16,10 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * so it never holds more than the global limit; {@code maxWaiters} enforces that as a hard stop.
  * Shrinking the limit never cancels anything: new permits are handed out only once the
  * in-flight count is below the new limit.
+ *
+ * <p>A waiter leaves its queue exactly once, under this limit's lock: granted, refused (its stop
+ * signal came first, {@link #acquireUnless}) or cancelled. So a permit is either handed over or
+ * never taken; none is granted to a waiter that has been refused.
  */
 public final class InFlightLimit {
     private final int maxWaiters;
@@ -41,20 +46,48 @@ public final class InFlightLimit {
 
     /** Completes with a permit once one is free; waiters are served in arrival order. */
     public Uni<Permit> acquire() {
+        return acquireUnless(null);
+    }
+
+    /**
+     * As {@link #acquire()}, unless {@code stop} (null: never) completes while this waits: then
+     * null, and nothing is taken. A free permit is granted at once whatever {@code stop} says.
+     * (Racing {@code acquire()} against the signal with a first-of combinator would throw away a
+     * permit granted in the instant the signal won.)
+     */
+    public Uni<Permit> acquireUnless(Uni<Void> stop) {
         // one waiter per subscription: re-subscribing must not share (or release) another's permit
         return Uni.createFrom().deferred(() -> {
             Waiter waiter = new Waiter();
-            return Uni.createFrom().<Permit> emitter(emitter -> enqueue(waiter, emitter))
+            return Uni.createFrom().<Permit> emitter(emitter -> enqueue(waiter, emitter, stop))
                     .onCancellation().invoke(() -> cancel(waiter));
         });
     }
 
-    private void enqueue(Waiter waiter, UniEmitter<? super Permit> emitter) {
+    private void enqueue(Waiter waiter, UniEmitter<? super Permit> emitter, Uni<Void> stop) {
+        if (queue(waiter, emitter) && stop != null) {
+            // subscribed outside the lock: a signal that has fired already refuses at once
+            Cancellable watch = stop.subscribe().with(ignored -> refuse(waiter));
+            boolean decided;
+            synchronized (this) {
+                decided = !waiter.queued;
+                if (!decided) {
+                    waiter.stopWatch = watch;
+                }
+            }
+            if (decided) {
+                watch.cancel();
+            }
+        }
+    }
+
+    /** Grants at once, fails, or queues the waiter; true when it was queued. */
+    private boolean queue(Waiter waiter, UniEmitter<? super Permit> emitter) {
         Permit granted;
         synchronized (this) {
             if (waiter.cancelled) {
                 // cancelled in onSubscribe, before this ran: take nothing
-                return;
+                return false;
             }
             if (inFlight < limit && waiters.isEmpty()) {
                 take();
@@ -64,8 +97,9 @@ public final class InFlightLimit {
                 granted = null;
             } else {
                 waiter.emitter = emitter;
+                waiter.queued = true;
                 waiters.addLast(waiter);
-                return;
+                return true;
             }
         }
         if (granted != null) {
@@ -73,19 +107,45 @@ public final class InFlightLimit {
         } else {
             emitter.fail(new IllegalStateException("more than " + maxWaiters + " waiters for " + limit + " permits"));
         }
+        return false;
+    }
+
+    /** The waiter's stop signal fired: if it is still waiting, it leaves empty-handed. */
+    private void refuse(Waiter waiter) {
+        synchronized (this) {
+            if (!waiter.queued) {
+                return; // granted or cancelled first
+            }
+            leave(waiter);
+        }
+        waiter.emitter.complete(null);
     }
 
     /** A cancelled waiter gives up its place; if a permit was already handed to it, it goes back. */
     private void cancel(Waiter waiter) {
         Permit orphan;
+        Cancellable watch;
         synchronized (this) {
             waiter.cancelled = true;
-            waiters.remove(waiter);
+            if (waiter.queued) {
+                leave(waiter);
+            }
+            watch = waiter.stopWatch;
+            waiter.stopWatch = null;
             orphan = waiter.granted;
+        }
+        if (watch != null) {
+            watch.cancel();
         }
         if (orphan != null) {
             orphan.release();
         }
+    }
+
+    /** Takes a waiter out of the queue. Under the lock. */
+    private void leave(Waiter waiter) {
+        waiter.queued = false;
+        waiters.remove(waiter);
     }
 
     /** Returns a permit and hands freed capacity to waiters. */
@@ -143,24 +203,37 @@ public final class InFlightLimit {
         while (true) {
             Waiter next;
             Permit permit;
+            Cancellable watch;
             synchronized (this) {
                 if (inFlight >= limit || waiters.isEmpty()) {
                     return;
                 }
                 next = waiters.pollFirst();
+                next.queued = false;
                 take();
                 permit = new Permit(this);
                 next.granted = permit;
+                watch = next.stopWatch;
+                next.stopWatch = null;
             }
-            // completed outside the lock: the waiter's continuation may run synchronously
+            // outside the lock: the waiter's continuation may run synchronously. The watch goes
+            // first, so a granted waiter leaves nothing on the stop signal.
+            if (watch != null) {
+                watch.cancel();
+            }
             next.emitter.complete(permit);
         }
     }
 
+    /** One acquisition. Its fields are guarded by the limit's lock (emitter is set before it is queued). */
     private static final class Waiter {
         UniEmitter<? super Permit> emitter;
         Permit granted;
         boolean cancelled;
+        /** In the queue: neither granted, refused nor cancelled yet. */
+        boolean queued;
+        /** The subscription to the stop signal, cancelled once the waiter leaves the queue. */
+        Cancellable stopWatch;
     }
 
     /** One unit of in-flight capacity; {@link #release} is idempotent. */

@@ -8,6 +8,7 @@ import java.util.function.LongSupplier;
 
 import dev.sluice.config.RateLimit;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.UniEmitter;
 
 /**
@@ -50,18 +51,45 @@ public final class RateLimiter {
 
     /** Completes once this attempt may go out; cancelling it gives up its place in the queue. */
     public Uni<Void> take() {
+        return takeUnless(null).replaceWithVoid();
+    }
+
+    /**
+     * True once this attempt may go out; false, without a token, if {@code stop} (null: never)
+     * completes while it waits. Which of the two is decided under this limiter's lock, as the
+     * tokens are handed out.
+     */
+    public Uni<Boolean> takeUnless(Uni<Void> stop) {
         return Uni.createFrom().deferred(() -> {
             Waiter waiter = new Waiter();
-            return Uni.createFrom().<Void> emitter(emitter -> enqueue(waiter, emitter))
+            return Uni.createFrom().<Boolean> emitter(emitter -> enqueue(waiter, emitter, stop))
                     .onCancellation().invoke(() -> cancel(waiter));
         });
     }
 
-    private void enqueue(Waiter waiter, UniEmitter<? super Void> emitter) {
+    private void enqueue(Waiter waiter, UniEmitter<? super Boolean> emitter, Uni<Void> stop) {
+        if (queue(waiter, emitter) && stop != null) {
+            // subscribed outside the lock: a signal that has fired already refuses at once
+            Cancellable watch = stop.subscribe().with(ignored -> refuse(waiter));
+            boolean decided;
+            synchronized (this) {
+                decided = !waiter.queued;
+                if (!decided) {
+                    waiter.stopWatch = watch;
+                }
+            }
+            if (decided) {
+                watch.cancel();
+            }
+        }
+    }
+
+    /** Lets the waiter go at once, fails it, or queues it; true when it was queued. */
+    private boolean queue(Waiter waiter, UniEmitter<? super Boolean> emitter) {
         boolean now;
         synchronized (this) {
             if (waiter.cancelled) {
-                return;
+                return false;
             }
             if (bucket == null || (waiters.isEmpty() && bucket.tryTake())) {
                 now = true;
@@ -69,26 +97,49 @@ public final class RateLimiter {
                 now = false;
             } else {
                 waiter.emitter = emitter;
+                waiter.queued = true;
                 waiters.addLast(waiter);
                 armTimer();
-                return;
+                return true;
             }
         }
         if (now) {
-            emitter.complete(null);
+            emitter.complete(true);
         } else {
             emitter.fail(new IllegalStateException("more than " + maxWaiters + " attempts waiting for the rate limit"));
         }
+        return false;
     }
 
-    private synchronized void cancel(Waiter waiter) {
-        waiter.cancelled = true;
-        waiters.remove(waiter);
+    /** The waiter's stop signal fired: if it is still waiting, it leaves without a token. */
+    private void refuse(Waiter waiter) {
+        synchronized (this) {
+            if (!waiter.queued) {
+                return; // let go or cancelled first
+            }
+            waiter.queued = false;
+            waiters.remove(waiter);
+        }
+        waiter.emitter.complete(false);
+    }
+
+    private void cancel(Waiter waiter) {
+        Cancellable watch;
+        synchronized (this) {
+            waiter.cancelled = true;
+            waiter.queued = false;
+            waiters.remove(waiter);
+            watch = waiter.stopWatch;
+            waiter.stopWatch = null;
+        }
+        if (watch != null) {
+            watch.cancel();
+        }
     }
 
     /** A new rate from now on (a live config change). */
     public void reconfigure(RateLimit next) {
-        List<Waiter> go;
+        List<Go> go;
         synchronized (this) {
             rate = next;
             if (!next.enabled()) {
@@ -102,11 +153,11 @@ public final class RateLimiter {
             // a faster rate may make the next token due before the timer already set
             armTimer();
         }
-        go.forEach(w -> w.emitter.complete(null));
+        letGo(go);
     }
 
     private void wake() {
-        List<Waiter> go;
+        List<Go> go;
         synchronized (this) {
             wakeAt = Long.MAX_VALUE;
             if (bucket != null && !waiters.isEmpty()) {
@@ -118,14 +169,31 @@ public final class RateLimiter {
             armTimer();
         }
         // completed outside the lock: each continuation sends its request at once
-        go.forEach(w -> w.emitter.complete(null));
+        letGo(go);
+    }
+
+    /** Completes waiters taken off the queue (outside the lock), their stop watches let go first. */
+    private static void letGo(List<Go> go) {
+        for (Go g : go) {
+            if (g.watch() != null) {
+                g.watch().cancel();
+            }
+            g.emitter().complete(true);
+        }
+    }
+
+    /** A waiter taken off the queue with a token, and the stop watch it no longer needs. */
+    private record Go(UniEmitter<? super Boolean> emitter, Cancellable watch) {
     }
 
     /** Takes the waiters that may go now off the queue, taking a token for each. Under the lock. */
-    private List<Waiter> grantable() {
-        List<Waiter> go = new ArrayList<>();
+    private List<Go> grantable() {
+        List<Go> go = new ArrayList<>();
         while (!waiters.isEmpty() && (bucket == null || bucket.tryTake())) {
-            go.add(waiters.pollFirst());
+            Waiter w = waiters.pollFirst();
+            w.queued = false;
+            go.add(new Go(w.emitter, w.stopWatch));
+            w.stopWatch = null;
         }
         return go;
     }
@@ -152,8 +220,13 @@ public final class RateLimiter {
         return rate;
     }
 
+    /** One wait for a token. Its fields are guarded by the limiter's lock. */
     private static final class Waiter {
-        UniEmitter<? super Void> emitter;
+        UniEmitter<? super Boolean> emitter;
         boolean cancelled;
+        /** In the queue: neither let go, refused nor cancelled yet. */
+        boolean queued;
+        /** The subscription to the stop signal, cancelled once the waiter leaves the queue. */
+        Cancellable stopWatch;
     }
 }

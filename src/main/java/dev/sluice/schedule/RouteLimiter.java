@@ -74,12 +74,34 @@ public final class RouteLimiter {
         return a != null ? a.limit() : fixedLimit;
     }
 
+    /**
+     * As {@link #acquire()}, unless {@code stop} completes first: then null, and nothing is held.
+     * For a first attempt, which must not start once the drain has begun. Each stage decides
+     * between its grant and the stop under its own lock, and a permit refused its rate token goes
+     * back here. (Racing {@code acquire()} against the stop with {@code Uni.combine().any()} lost
+     * the pass of a grant that came in the instant the stop won: RouteLimiterStopTest.)
+     */
+    public Uni<Pass> acquireUnless(Uni<Void> stop) {
+        return acquire(stop);
+    }
+
     /** A route permit, then a rate token; cancelling gives back whatever was taken. */
     public Uni<Pass> acquire() {
-        return inFlight.acquire().onItem().transformToUni(permit -> rate.take()
-                .onItem().transform(ignored -> new Pass(permit))
-                .onCancellation().invoke(permit::release)
-                .onFailure().invoke(permit::release));
+        return acquire(null);
+    }
+
+    private Uni<Pass> acquire(Uni<Void> stop) {
+        return inFlight.acquireUnless(stop).onItem().transformToUni(permit -> permit == null
+                ? Uni.createFrom().<Pass> nullItem()
+                : rate.takeUnless(stop)
+                        .onItem().transform(go -> go ? new Pass(permit) : refused(permit))
+                        .onCancellation().invoke(permit::release)
+                        .onFailure().invoke(permit::release));
+    }
+
+    private static Pass refused(InFlightLimit.Permit permit) {
+        permit.release();
+        return null;
     }
 
     /** The current in-flight limit (the adaptive one's latest value when adaptive). */
