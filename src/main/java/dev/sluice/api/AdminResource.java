@@ -27,6 +27,7 @@ import dev.sluice.config.ConfigJson;
 import dev.sluice.config.ConfigProblem;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.DeadLetterTopicCheck;
 import dev.sluice.config.InvalidConfigException;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Watch;
@@ -48,8 +49,10 @@ public class AdminResource {
     private final CurrentConfig config;
     private final ConfigTopic topic;
     private final ObjectMapper mapper;
+    private final DeadLetterTopicCheck deadLetterTopics;
 
-    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper) {
+    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper, DeadLetterTopicCheck deadLetterTopics) {
+        this.deadLetterTopics = deadLetterTopics;
         this.config = config;
         this.topic = topic;
         this.mapper = mapper;
@@ -69,7 +72,8 @@ public class AdminResource {
             + "applied on this replica. If-Match: \"<version>\" makes it conditional. 400 lists every problem with its "
             + "field path; the config in force stays.")
     @APIResponse(responseCode = "200", description = "applied; body: version and config")
-    @APIResponse(responseCode = "400", description = "invalid; body: problems[{field, message}]")
+    @APIResponse(responseCode = "400", description = "invalid (a missing dead-letter topic that cannot be created "
+            + "included); body: problems[{field, message}]")
     @APIResponse(responseCode = "401", description = "no bearer token")
     @APIResponse(responseCode = "403", description = "wrong bearer token")
     @APIResponse(responseCode = "409", description = "If-Match names a stale version")
@@ -99,8 +103,11 @@ public class AdminResource {
                         .build());
             }
         }
-        return topic.write(next)
+        // a dead-letter topic that is missing and cannot be created is a 400 like any bad field
+        return deadLetterTopics.ensure(next)
+                .chain(() -> topic.write(next))
                 .map(version -> Response.ok(document(config.versioned())).tag(etag(config.versioned().version())).build())
+                .onFailure(InvalidConfigException.class).recoverWithItem(t -> invalid(((InvalidConfigException) t).problems()))
                 .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)
                         .entity(Map.of("error", "config not stored in the config topic, nothing changed: " + t.getMessage()))
                         .build());
@@ -110,13 +117,18 @@ public class AdminResource {
     @Path("/validate")
     @Operation(summary = "Validate a config without applying it: 200 {valid:true} or 400 with problems")
     @Consumes(MediaType.WILDCARD)
-    public Response validate(String body) {
+    public Uni<Response> validate(String body) {
+        SluiceConfig next;
         try {
-            parse(body);
-            return Response.ok(Map.of("valid", true)).build();
+            next = parse(body);
         } catch (InvalidConfigException e) {
-            return invalid(e.problems());
+            return Uni.createFrom().item(invalid(e.problems()));
         }
+        return deadLetterTopics.validate(next)
+                .map(ok -> Response.ok(Map.of("valid", true)).build())
+                .onFailure(InvalidConfigException.class).recoverWithItem(t -> invalid(((InvalidConfigException) t).problems()))
+                .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)
+                        .entity(Map.of("error", "cannot check the dead-letter topics: " + t.getMessage())).build());
     }
 
     private SluiceConfig parse(String body) {
