@@ -29,6 +29,7 @@ import dev.sluice.config.ConfigNotInForceException;
 import dev.sluice.config.ConfigProblem;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.DeadLetterTopicCheck;
 import dev.sluice.config.InvalidConfigException;
 import dev.sluice.config.ProgressBound;
 import dev.sluice.config.SluiceSettings;
@@ -53,9 +54,12 @@ public class AdminResource {
     private final ConfigTopic topic;
     private final ObjectMapper mapper;
     private final Duration stuckAfter;
+    private final DeadLetterTopicCheck deadLetterTopics;
 
-    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper, SluiceSettings settings) {
+    AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper, SluiceSettings settings,
+            DeadLetterTopicCheck deadLetterTopics) {
         this.stuckAfter = settings.health().stuckAfter();
+        this.deadLetterTopics = deadLetterTopics;
         this.config = config;
         this.topic = topic;
         this.mapper = mapper;
@@ -77,7 +81,8 @@ public class AdminResource {
             + "applied on this replica. If-Match: \"<version>\" makes it conditional. 400 lists every problem with its "
             + "field path; the config in force stays.")
     @APIResponse(responseCode = "200", description = "applied; body: version and config")
-    @APIResponse(responseCode = "400", description = "invalid; body: problems[{field, message}]")
+    @APIResponse(responseCode = "400", description = "invalid (a missing dead-letter topic that cannot be created "
+            + "included); body: problems[{field, message}]")
     @APIResponse(responseCode = "401", description = "no bearer token")
     @APIResponse(responseCode = "403", description = "wrong bearer token")
     @APIResponse(responseCode = "409", description = "the config topic cannot put this config in force (re-created, "
@@ -110,7 +115,8 @@ public class AdminResource {
                         .build());
             }
         }
-        return answer(topic.write(next));
+        // a dead-letter topic that is missing and cannot be created is a 400 like any bad field
+        return answer(deadLetterTopics.ensure(next).chain(() -> topic.write(next)));
     }
 
     /**
@@ -134,7 +140,8 @@ public class AdminResource {
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> reseed(String body) {
         try {
-            return answer(topic.reseed(parse(body)));
+            SluiceConfig next = parse(body);
+            return answer(deadLetterTopics.ensure(next).chain(() -> topic.reseed(next)));
         } catch (InvalidConfigException e) {
             return Uni.createFrom().item(invalid(e));
         }
@@ -149,6 +156,7 @@ public class AdminResource {
                         .entity(Map.of("error", "config not in force, nothing changed: " + t.getMessage(),
                                 "version", config.versioned().version()))
                         .build())
+                .onFailure(InvalidConfigException.class).recoverWithItem(t -> invalid((InvalidConfigException) t))
                 .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)
                         .entity(Map.of("error", "config not stored in the config topic, nothing changed: " + t.getMessage()))
                         .build());
@@ -160,13 +168,18 @@ public class AdminResource {
     @SecurityRequirement(name = AdminApiDefinition.BEARER)
     @Operation(summary = "Validate a config without applying it: 200 {valid:true} or 400 with problems")
     @Consumes(MediaType.WILDCARD)
-    public Response validate(String body) {
+    public Uni<Response> validate(String body) {
+        SluiceConfig next;
         try {
-            parse(body);
-            return Response.ok(Map.of("valid", true)).build();
+            next = parse(body);
         } catch (InvalidConfigException e) {
-            return invalid(e);
+            return Uni.createFrom().item(invalid(e));
         }
+        return deadLetterTopics.validate(next)
+                .map(ok -> Response.ok(Map.of("valid", true)).build())
+                .onFailure(InvalidConfigException.class).recoverWithItem(t -> invalid((InvalidConfigException) t))
+                .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)
+                        .entity(Map.of("error", "cannot check the dead-letter topics: " + t.getMessage())).build());
     }
 
     private SluiceConfig parse(String body) {

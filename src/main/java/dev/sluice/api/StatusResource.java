@@ -16,6 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
+import dev.sluice.deliver.DeadLetterState;
 import dev.sluice.deliver.DeliveryStats;
 import dev.sluice.deliver.RouteMeters;
 import dev.sluice.intake.Intake;
@@ -40,9 +41,11 @@ public class StatusResource {
     private final DeliveryStats stats;
     private final Drain drain;
     private final KafkaClientService clients;
+    private final DeadLetterState deadLetters;
 
     StatusResource(CurrentConfig config, Intake intake, Dispatcher dispatcher, DeliveryStats stats, Drain drain,
-            KafkaClientService clients) {
+            KafkaClientService clients, DeadLetterState deadLetters) {
+        this.deadLetters = deadLetters;
         this.clients = clients;
         this.config = config;
         this.intake = intake;
@@ -53,7 +56,8 @@ public class StatusResource {
 
     @GET
     @Operation(summary = "Per route: in flight, limit (current, adaptive or fixed), concurrency mode, rate limit, "
-            + "delivered/retried/dead-lettered/failed, paused partitions; config version of each stage")
+            + "delivered/retried/dead-lettered/failed, paused partitions, degraded (dead letters cannot be written: "
+            + "why, records held); config version of each stage")
     public Uni<Map<String, Object>> status() {
         // the consumer answers on its polling thread; a status page must not hang on it
         return pausedPartitions()
@@ -115,7 +119,22 @@ public class StatusResource {
                 .map(TopicPartition::toString).sorted().toList();
         m.put("paused", !pausedHere.isEmpty());
         m.put("pausedPartitions", pausedHere);
+        deadLetters(m, r);
         return m;
+    }
+
+    /**
+     * Whether the route can write its dead letters; when not, why, since when, and the records it
+     * holds unacked meanwhile (the held records keep their route permits, so they count in inFlight).
+     */
+    private void deadLetters(Map<String, Object> m, Route r) {
+        DeadLetterState.Degradation d = deadLetters.degradation(r.name());
+        m.put("degraded", d != null);
+        if (d != null) {
+            m.put("degradedReason", d.reason());
+            m.put("degradedSince", String.valueOf(d.since()));
+        }
+        m.put("deadLetterHeld", deadLetters.held(r.name()));
     }
 
     /** The mode and, when adaptive, its bounds; where the limit stands now is "limit". */

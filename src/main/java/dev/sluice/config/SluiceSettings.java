@@ -212,7 +212,8 @@ public interface SluiceSettings {
         /**
          * Work in flight and nothing moved (no record taken, no attempt answered) for this long:
          * the pipeline is stuck and liveness fails. Keep it above the longest route timeout plus
-         * the longest backoff.
+         * the longest backoff, and above one failing dead-letter write plus
+         * {@code dead-letter.retry-max-backoff} (each try of a held record counts as progress).
          */
         @WithDefault("5m")
         Duration stuckAfter();
@@ -222,6 +223,31 @@ public interface SluiceSettings {
         Duration eventLoopBlockedAfter();
     }
 
+
+    /** Dead-letter topics: checked before a config is used; what happens while one cannot be written. */
+    DeadLetterSettings deadLetter();
+
+    interface DeadLetterSettings {
+        /**
+         * Create a route's missing dead-letter topic (broker defaults for partitions and replication)
+         * on PUT /admin/config and at startup; false: a missing topic is refused (400) and, at
+         * startup, leaves its route degraded until the topic exists.
+         */
+        @WithDefault("true")
+        boolean createTopics();
+
+        /** Longest wait for the broker to say whether the dead-letter topics exist (or to create them). */
+        @WithDefault("10s")
+        Duration checkTimeout();
+
+        /** Delay before a failed dead-letter write is tried again; doubles after each failure. */
+        @WithDefault("1s")
+        Duration retryInitialBackoff();
+
+        /** Longest delay between tries of a failed dead-letter write, and between re-checks of a missing topic. */
+        @WithDefault("30s")
+        Duration retryMaxBackoff();
+    }
 
     /** Settings of the dev-mode demo (sample producer and sink). */
     DemoSettings demo();

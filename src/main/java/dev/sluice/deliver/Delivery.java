@@ -32,7 +32,9 @@ import io.smallrye.mutiny.Uni;
  *                 +-- RETRIABLE, n = max-attempts --+
  *                 +-- TERMINAL ---------------------+--> onGiveUp: dead-letter write
  *                                                            +-- acked  --> DEAD_LETTERED
- *                                                            +-- failed --> failure (source record is not acked)
+ *                                                            +-- failed --> DeadLetterHold: held unacked, written
+ *                                                                           again with backoff --> DEAD_LETTERED
+ *                                                                           (drain first: ABANDONED, left unacked)
  * </pre>
  *
  * A refused value never reaches the target and takes no route permit: it is not the target's
@@ -58,6 +60,7 @@ public class Delivery {
     private final ValueGate gate;
     private final HttpTarget http;
     private final DeadLetterWriter deadLetters;
+    private final DeadLetterHold hold;
     private final DeliveryStats stats;
     private final Stopping stopping;
     private final Progress progress;
@@ -65,7 +68,8 @@ public class Delivery {
     private final Revocations revocations;
 
     Delivery(ValueGate gate, HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping,
-            Progress progress, DeliveryTracing tracing, Revocations revocations) {
+            Progress progress, DeliveryTracing tracing, Revocations revocations, DeadLetterHold hold) {
+        this.hold = hold;
         this.revocations = revocations;
         this.gate = gate;
         this.tracing = tracing;
@@ -87,7 +91,7 @@ public class Delivery {
             long started = System.nanoTime();
             return gate.refusal(route, event)
                     .chain(refusal -> refusal.isPresent()
-                            ? onRefused(route, event, refusal.get())
+                            ? onRefused(route, event, refusal.get(), limit)
                             : onAttempt(route, event, limit, 1, span, meters))
                     .onTermination().invoke((result, failure, cancelled) -> {
                         // the meters first, and closed whatever the span does: an exception here
@@ -102,8 +106,8 @@ public class Delivery {
         });
     }
 
-    private Uni<Result> onRefused(Route route, Event event, String reason) {
-        return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0);
+    private Uni<Result> onRefused(Route route, Event event, String reason, RouteLimiter limit) {
+        return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0, limit);
     }
 
     private Uni<Result> onAttempt(Route route, Event event, RouteLimiter limit, int attempt, Span span,
@@ -136,8 +140,8 @@ public class Delivery {
                     case SUCCESS -> onSuccess(route);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
                             ? onRetriable(route, event, limit, attempt, outcome, span, meters)
-                            : onGiveUp(route, event, outcome, attempt);
-                    case TERMINAL -> onGiveUp(route, event, outcome, attempt);
+                            : onGiveUp(route, event, outcome, attempt, limit);
+                    case TERMINAL -> onGiveUp(route, event, outcome, attempt, limit);
                 });
     }
 
@@ -182,18 +186,24 @@ public class Delivery {
                 .chain(() -> onAttempt(route, event, limit, attempt + 1, span, meters));
     }
 
-    private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts) {
+    /**
+     * Writes the dead letter; when that fails the record is held (not acked, not nacked) and the
+     * write retried until it succeeds or the drain begins: a nack would fail the whole channel, and
+     * acking would lose the record.
+     */
+    private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts, RouteLimiter limit) {
+        if (hold.degraded(route)) {
+            // its dead-letter topic is known bad: join the held records rather than try a write that
+            // may block the dead-letter producer for max.block.ms (the held records' probe finds out)
+            return hold.hold(route, event, outcome, attempts, limit, null);
+        }
         return deadLetters.write(route, event, outcome, attempts)
                 .invoke(() -> {
                     RecordLog.log(LOG, Logger.Level.WARN, null, route, event,
                             "attempts=%d: %s; written to dead-letter topic %s", attempts, outcome.reason(),
                             route.deadLetterTopic());
                 })
-                .onFailure().invoke(t -> {
-                    RecordLog.log(LOG, Logger.Level.ERROR, t, route, event,
-                            "dead-letter write to %s failed; the record stays unacknowledged and will be redelivered",
-                            route.deadLetterTopic());
-                })
-                .replaceWith(Result.DEAD_LETTERED);
+                .replaceWith(Result.DEAD_LETTERED)
+                .onFailure().recoverWithUni(t -> hold.hold(route, event, outcome, attempts, limit, t));
     }
 }

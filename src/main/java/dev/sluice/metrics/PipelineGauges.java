@@ -9,6 +9,7 @@ import jakarta.enterprise.event.Observes;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
+import dev.sluice.deliver.DeadLetterState;
 import dev.sluice.intake.Intake;
 import dev.sluice.intake.PartitionPressure;
 import dev.sluice.schedule.Dispatcher;
@@ -31,12 +32,14 @@ public class PipelineGauges {
     private final Intake intake;
     private final PartitionPressure pressure;
     private final Dispatcher dispatcher;
+    private final DeadLetterState deadLetters;
     private final List<Meter> global = new ArrayList<>();
     private RouteGauges routes;
     private Cancellable following;
 
     PipelineGauges(MeterRegistry registry, CurrentConfig config, Intake intake, Dispatcher dispatcher,
-            PartitionPressure pressure) {
+            PartitionPressure pressure, DeadLetterState deadLetters) {
+        this.deadLetters = deadLetters;
         this.pressure = pressure;
         this.registry = registry;
         this.config = config;
@@ -56,7 +59,7 @@ public class PipelineGauges {
                 .description("Partitions paused because too many of their records wait behind lanes").register(registry));
         global.add(Gauge.builder("sluice.config.version", config, c -> c.versioned().version()).strongReference(true)
                 .description("Version of the config in force (0: startup properties)").register(registry));
-        routes = new RouteGauges(registry, dispatcher::limitOf, dispatcher::lanesOf);
+        routes = new RouteGauges(registry, dispatcher::limitOf, dispatcher::lanesOf, deadLetters);
         following = config.changes().subscribe()
                 .with(v -> routes.follow(v.value().routes().stream().map(Route::name).toList()));
     }

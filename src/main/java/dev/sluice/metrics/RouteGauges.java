@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
+import dev.sluice.deliver.DeadLetterState;
 import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.Lanes;
 import io.micrometer.core.instrument.Gauge;
@@ -12,8 +13,9 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * {@code sluice_in_flight{route}}, {@code sluice_in_flight_limit{route}} and
- * {@code sluice_lane_waiting{route}} for exactly the routes of the config in force (see
+ * {@code sluice_in_flight{route}}, {@code sluice_in_flight_limit{route}},
+ * {@code sluice_lane_waiting{route}}, {@code sluice_route_degraded{route}} and
+ * {@code sluice_dead_letter_held{route}} for exactly the routes of the config in force (see
  * {@link KeyedGauges}). Each gauge looks its route's limit or lanes up by name on every scrape, so
  * it never holds on to them and reads nothing while no scrape runs.
  */
@@ -22,20 +24,33 @@ public final class RouteGauges {
     static final String LIMIT = "sluice.in.flight.limit";
     static final String LANE_WAITING = "sluice.lane.waiting";
     static final String LANES = "sluice.lanes";
+    static final String DEGRADED = "sluice.route.degraded";
+    static final String HELD = "sluice.dead.letter.held";
 
     private final MeterRegistry registry;
     private final KeyedGauges<String> gauges;
 
     /** {@code limits} and {@code lanes} give a route's limit and lanes by name, null when the route is unknown. */
     public RouteGauges(MeterRegistry registry, Function<String, InFlightLimit> limits, Function<String, Lanes> lanes) {
+        this(registry, limits, lanes, new DeadLetterState());
+    }
+
+    /** As above; {@code deadLetters} says which routes are degraded and what they hold. */
+    public RouteGauges(MeterRegistry registry, Function<String, InFlightLimit> limits, Function<String, Lanes> lanes,
+            DeadLetterState deadLetters) {
         this.registry = registry;
+        Function<String, DeadLetterState> state = route -> deadLetters;
         this.gauges = new KeyedGauges<>(registry, route -> List.of(
                 gauge(IN_FLIGHT, route, limits, InFlightLimit::inFlight, "Requests of this route on the wire now"),
                 gauge(LIMIT, route, limits, InFlightLimit::limit, "Most requests of this route on the wire at once"),
                 gauge(LANE_WAITING, route, lanes, Lanes::waiting,
                         "Records of this route waiting for their lane: an earlier one of the same key or partition is under way"),
                 gauge(LANES, route, lanes, Lanes::laneCount,
-                        "Ordering lanes of this route with a record under way or waiting (idle lanes are dropped)")));
+                        "Ordering lanes of this route with a record under way or waiting (idle lanes are dropped)"),
+                gauge(DEGRADED, route, state, d -> d.isDegraded(route) ? 1 : 0,
+                        "1 while the route cannot write its dead letters (topic missing, writes failing), else 0"),
+                gauge(HELD, route, state, d -> d.held(route),
+                        "Records of this route held unacked until their dead letter can be written")));
     }
 
     /** Makes the gauges match {@code routes}, the route names of the config now in force. */

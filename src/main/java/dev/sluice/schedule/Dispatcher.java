@@ -24,8 +24,9 @@ import io.vertx.core.Vertx;
 /**
  * Takes one record from the intake to its outcome: match routes, deliver to each (in parallel,
  * each within its route's in-flight limit and behind earlier records of its ordering lane), then
- * ack, or nack when a dead-letter write failed. The returned Uni completes only once the record
- * is acked or nacked.
+ * ack, or leave unacked when the drain let it go. A failed dead-letter write is no outcome here: the
+ * record is held until the write succeeds (DeadLetterHold); a nack means an unexpected failure and
+ * fails the channel. The returned Uni completes only once the record is acked, let go or nacked.
  *
  * <p>Records wait in lanes while holding a global in-flight permit, so the global limit bounds
  * the waiting ones too: when lanes hold it all, the intake stops pulling from Kafka.

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.deliver.DeadLetterState;
 import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.Lanes;
 import io.micrometer.prometheus.PrometheusConfig;
@@ -47,7 +48,21 @@ class RouteGaugesTest {
         gauges.follow(List.of("a", "b"));
         String scrape = registry.scrape();
         assertTrue(scrape.contains("sluice_in_flight_limit{route=\"a\",} 6.0"), scrape);
-        assertEquals(8, registry.getMeters().size(), "four gauges per route, no leftovers");
+        assertEquals(12, registry.getMeters().size(), "six gauges per route, no leftovers");
+    }
+
+    @Test
+    void aRouteIsDegradedWhileItsDeadLetterTopicIsMissingAndNotAfter() {
+        DeadLetterState deadLetters = new DeadLetterState();
+        RouteGauges withState = new RouteGauges(registry, limits::get, lanes::get, deadLetters);
+        withState.follow(List.of("a", "b"));
+        deadLetters.topicProblem("a", "a.dlq", "dead-letter topic 'a.dlq' does not exist");
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("sluice_route_degraded{route=\"a\",} 1.0"), scrape);
+        assertTrue(scrape.contains("sluice_route_degraded{route=\"b\",} 0.0"), scrape);
+        assertTrue(scrape.contains("sluice_dead_letter_held{route=\"a\",} 0.0"), scrape);
+        deadLetters.topicOk("a");
+        assertTrue(registry.scrape().contains("sluice_route_degraded{route=\"a\",} 0.0"), registry.scrape());
     }
 
     @Test

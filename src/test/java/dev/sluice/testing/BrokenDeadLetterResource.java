@@ -7,8 +7,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * A broker that refuses to create topics on demand, and one route whose dead-letter topic does
- * not exist: every dead-letter write fails. Route "nodlq": it.nodlq -> /reject (400 for ids
- * starting with "bad"), dead letters to the missing topic "missing.dlq".
+ * not exist (and that Sluice is told not to create): every dead-letter write fails until the test
+ * creates the topic. Route "nodlq": it.nodlq -> /reject (400 for ids starting with "bad"), dead
+ * letters to the missing topic "missing.dlq".
  */
 public class BrokenDeadLetterResource implements QuarkusTestResourceLifecycleManager {
     private static TestEnvironment env;
@@ -32,6 +33,9 @@ public class BrokenDeadLetterResource implements QuarkusTestResourceLifecycleMan
         config.put("kafka.bootstrap.servers", env.bootstrap());
         env.route(config, "nodlq", "it.nodlq", "/reject", 64);
         config.put("sluice.routes.nodlq.dead-letter-topic", "missing.dlq");
+        config.put("sluice.dead-letter.create-topics", "false");
+        config.put("sluice.dead-letter.retry-initial-backoff", "200ms");
+        config.put("sluice.dead-letter.retry-max-backoff", "1s");
         // the connector retries a failed write until delivery.timeout.ms (30 s by default): shorten it
         config.put("mp.messaging.outgoing.sluice-dead-letter.max.block.ms", "1000");
         config.put("mp.messaging.outgoing.sluice-dead-letter.request.timeout.ms", "1000");

@@ -88,6 +88,15 @@ public final class Kafka implements AutoCloseable {
         throw new IllegalStateException("partitions of " + topic + " have no leader after 30 s");
     }
 
+    /** Deletes the topic and returns once the broker has accepted the deletion. */
+    public void deleteTopic(String topic) {
+        try {
+            admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Sends one record (value = id) and waits for the broker's ack. */
     public RecordMetadata send(String topic, String key, String id, Map<String, String> headers) {
         return send(topic, key, id.getBytes(StandardCharsets.UTF_8), headers);

@@ -198,6 +198,22 @@ public final class SluiceProcess implements AutoCloseable {
         }
     }
 
+    /** POST with a bearer token; returns status and body. */
+    public HttpResponse<String> post(String path, String body, String token) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                    .timeout(Duration.ofSeconds(20))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGKILL: no shutdown hook, no drain, no commit. */
     public void kill() {
         process.destroyForcibly();

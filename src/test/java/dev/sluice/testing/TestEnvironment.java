@@ -26,6 +26,14 @@ public final class TestEnvironment implements AutoCloseable {
         return new TestEnvironment(broker, new TestSink());
     }
 
+    /**
+     * As {@link #start(Map)} with {@code auto.create.topics.enable=false}, as many production
+     * clusters run: a producer's write to a missing topic fails instead of creating it.
+     */
+    public static TestEnvironment withoutTopicAutoCreation() {
+        return start(Map.of("auto.create.topics.enable", "false"));
+    }
+
     public String bootstrap() {
         return broker.bootstrapServers();
     }

@@ -1,0 +1,321 @@
+package dev.sluice.deliver;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.Route;
+import dev.sluice.config.SluiceSettings;
+import dev.sluice.intake.Event;
+import dev.sluice.lifecycle.Progress;
+import dev.sluice.lifecycle.Stopping;
+import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.RouteLimiter;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Vertx;
+
+/**
+ * A record whose dead-letter write failed is held: never acked, holding a route permit (so the
+ * route's in-flight limit bounds how many are held), written again with exponential backoff up to
+ * {@code sluice.dead-letter.retry-max-backoff} until the write succeeds, for as long as it takes: a
+ * missing topic comes back only when an operator creates it, and a restart would not help.
+ *
+ * <pre>
+ *   hold: route permit --> WAITING --timer (backoff) / woken--> route degraded and another record probing?
+ *                            ^                                     +-- yes -------------------------+--> WAITING
+ *                            |                                     +-- no: WRITING (current dead-letter topic of the route)
+ *                            |                                                +-- written --> DEAD_LETTERED, wake the route's other held records
+ *                            +---- backoff doubled <------------------------ +-- failed
+ *   drain begins: WAITING --> ABANDONED (left unacked: the next owner of the partition gets it); WRITING ends as its write does
+ * </pre>
+ *
+ * While a route is degraded only one of its held records writes at a time (the probe): a write to a
+ * missing topic blocks the dead-letter producer's only sending thread for up to its
+ * {@code max.block.ms}, so a write per held record would stall every route's dead letters. When the
+ * probe is written, the others are woken and written at once; a config change that gives the route
+ * another dead-letter topic wakes them too, as each try uses the route's current topic.
+ */
+@ApplicationScoped
+public class DeadLetterHold {
+    private static final Logger LOG = Logger.getLogger(DeadLetterHold.class);
+
+    private final DeadLetterWriter writer;
+    private final DeadLetterState state;
+    private final CurrentConfig config;
+    private final Stopping stopping;
+    private final Progress progress;
+    private final Vertx vertx;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    /** Held records by route; bounded by the route permits they hold. */
+    private final Map<String, Set<Held>> held = new ConcurrentHashMap<>();
+    /** Degraded routes with a probe write under way. */
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+
+    DeadLetterHold(DeadLetterWriter writer, DeadLetterState state, CurrentConfig config, Stopping stopping,
+            Progress progress, Vertx vertx, SluiceSettings settings) {
+        this.writer = writer;
+        this.state = state;
+        this.config = config;
+        this.stopping = stopping;
+        this.progress = progress;
+        this.vertx = vertx;
+        this.initialBackoff = settings.deadLetter().retryInitialBackoff();
+        this.maxBackoff = settings.deadLetter().retryMaxBackoff();
+        if (initialBackoff.toMillis() < 1 || maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("sluice.dead-letter.retry-initial-backoff (" + initialBackoff
+                    + ") must be at least 1 ms and not above sluice.dead-letter.retry-max-backoff (" + maxBackoff + ")");
+        }
+        stopping.began().subscribe().with(v -> forEachHeld(null, Held::onDrain));
+        // a new snapshot may give a held record's route another dead-letter topic
+        config.changes().subscribe().with(v -> forEachHeld(null, Held::onConfigChange));
+    }
+
+    /** True while the route cannot write its dead letters (a failed write, or its topic failed the check). */
+    boolean degraded(Route route) {
+        return state.isDegraded(route.name());
+    }
+
+    /**
+     * Holds a record whose dead-letter write just failed with {@code failure} (null: not tried, the
+     * route is {@link #degraded}); completes with DEAD_LETTERED once it is written, ABANDONED if the
+     * drain begins first. Never fails.
+     */
+    Uni<Delivery.Result> hold(Route route, Event event, AttemptOutcome last, int attempts, RouteLimiter limit,
+            Throwable failure) {
+        if (failure != null) {
+            state.writeFailed(route.name(), route.deadLetterTopic(), reason(failure));
+        }
+        RecordLog.log(LOG, Logger.Level.ERROR, null, route, event, "dead letter not written to %s (%s); the record is "
+                + "held unacked and written again with backoff until the topic takes it", route.deadLetterTopic(),
+                failure != null ? failure : "route degraded: " + reasonOf(route));
+        return limit.inFlightLimit().acquire().chain(permit -> Uni.createFrom().<Delivery.Result> emitter(em -> {
+            Held h = new Held(route, event, last, attempts, permit, em);
+            em.onTermination(h::onTerminated);
+            h.start();
+        }));
+    }
+
+    /**
+     * What a failed write says, for people: the connector wraps Kafka's own error ("Topic x not
+     * present in metadata after 1000 ms", UNKNOWN_TOPIC_OR_PARTITION) in "Retries exhausted".
+     */
+    static String reason(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? String.valueOf(failure.getMessage())
+                : root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+
+    private String reasonOf(Route route) {
+        DeadLetterState.Degradation d = state.degradation(route.name());
+        return d == null ? "healed meanwhile" : d.reason();
+    }
+
+    private void forEachHeld(String route, java.util.function.Consumer<Held> action) {
+        held.forEach((name, records) -> {
+            if (route == null || route.equals(name)) {
+                records.forEach(action);
+            }
+        });
+    }
+
+    /** The route as the config in force has it (its dead-letter topic may have changed), else as it was. */
+    private Route current(Route route) {
+        for (Route r : config.get().routes()) {
+            if (r.name().equals(route.name())) {
+                return r;
+            }
+        }
+        return route;
+    }
+
+    private long delayMs(int failures) {
+        long initial = initialBackoff.toMillis();
+        long max = maxBackoff.toMillis();
+        // no jitter: while the route is degraded only one record writes at a time anyway
+        return failures >= 31 ? max : Math.min(max, initial << Math.max(0, failures - 1));
+    }
+
+    /** One held record; its transitions are synchronized on itself, so a timer and a wake never race. */
+    private final class Held {
+        private final Route route;
+        private final Event event;
+        private final AttemptOutcome last;
+        private final int attempts;
+        private final InFlightLimit.Permit permit;
+        private final UniEmitter<? super Delivery.Result> done;
+        private int failures = 1;
+        private long timer = -1;
+        private boolean writing;
+        private boolean finished;
+        private String lastTopic;
+
+        Held(Route route, Event event, AttemptOutcome last, int attempts, InFlightLimit.Permit permit,
+                UniEmitter<? super Delivery.Result> done) {
+            this.route = route;
+            this.event = event;
+            this.last = last;
+            this.attempts = attempts;
+            this.permit = permit;
+            this.done = done;
+            this.lastTopic = route.deadLetterTopic();
+        }
+
+        void start() {
+            held.compute(route.name(), (n, records) -> {
+                Set<Held> set = records == null ? ConcurrentHashMap.newKeySet() : records;
+                set.add(this);
+                return set;
+            });
+            state.held(route.name(), 1);
+            if (stopping.isStopping()) {
+                finish(Delivery.Result.ABANDONED);
+            } else {
+                awaitRetry(false);
+            }
+        }
+
+        /** Arms the timer: after the backoff, or at once ({@code soon}); nothing if finished or writing. */
+        private synchronized void awaitRetry(boolean soon) {
+            if (finished || writing) {
+                return;
+            }
+            vertx.cancelTimer(timer);
+            // the handler gets the timer's id, so a timer replaced before it fired is recognised
+            timer = vertx.setTimer(soon ? 1 : delayMs(failures), this::onTimer);
+        }
+
+        /** Woken before its timer: the route's probe was written, or the route's topic changed. */
+        void wakeSoon() {
+            awaitRetry(true);
+        }
+
+        private void onTimer(long id) {
+            Route target = current(route);
+            boolean probe;
+            synchronized (this) {
+                if (finished || writing || id != timer) {
+                    return; // a stale timer: replaced after it fired
+                }
+                timer = -1;
+                probe = !stopping.isStopping() && state.isDegraded(route.name());
+                if (probe && !probing.add(route.name())) {
+                    // another record of the route is finding out; its outcome wakes this one
+                    timer = vertx.setTimer(delayMs(failures), this::onTimer);
+                    return;
+                }
+                writing = !stopping.isStopping();
+                lastTopic = target.deadLetterTopic();
+            }
+            if (!writing) {
+                finish(Delivery.Result.ABANDONED);
+                return;
+            }
+            progress.moved();
+            writer.write(target, event, last, attempts).subscribe().with(
+                    ok -> onWritten(target, probe),
+                    failure -> onWriteFailed(target, probe, failure));
+        }
+
+        private void onWritten(Route target, boolean probe) {
+            progress.moved();
+            if (probe) {
+                probing.remove(route.name());
+            }
+            state.written(route.name());
+            RecordLog.log(LOG, Logger.Level.WARN, null, route, event,
+                    "held record written to dead-letter topic %s at try %d", target.deadLetterTopic(), failures + 1);
+            finish(Delivery.Result.DEAD_LETTERED);
+            forEachHeld(route.name(), Held::wakeSoon);
+        }
+
+        private void onWriteFailed(Route target, boolean probe, Throwable failure) {
+            progress.moved();
+            if (probe) {
+                probing.remove(route.name());
+            }
+            state.writeFailed(route.name(), target.deadLetterTopic(), reason(failure));
+            RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "dead-letter write %d to %s failed: %s", failures + 1,
+                    target.deadLetterTopic(), failure);
+            synchronized (this) {
+                writing = false;
+                failures++;
+            }
+            if (stopping.isStopping()) {
+                finish(Delivery.Result.ABANDONED);
+            } else {
+                awaitRetry(false);
+            }
+        }
+
+        void onDrain() {
+            boolean idle;
+            synchronized (this) {
+                idle = !writing;
+            }
+            if (idle) {
+                finish(Delivery.Result.ABANDONED);
+            }
+        }
+
+        void onConfigChange() {
+            String topic;
+            synchronized (this) {
+                topic = lastTopic;
+            }
+            if (!current(route).deadLetterTopic().equals(topic)) {
+                wakeSoon();
+            }
+        }
+
+        /** Ends the hold exactly once: the route permit goes back, then the delivery completes (outside the lock). */
+        private void finish(Delivery.Result result) {
+            if (!end()) {
+                return;
+            }
+            if (result == Delivery.Result.ABANDONED) {
+                RecordLog.log(LOG, Logger.Level.WARN, null, route, event, "held record left unacked at shutdown: "
+                        + "not committed, so the next owner of the partition delivers it again");
+            }
+            done.complete(result);
+        }
+
+        /** The delivery was cancelled from outside (or has completed): the permit goes back if still held. */
+        void onTerminated() {
+            end();
+        }
+
+        /** Marks the hold finished and releases what it holds; false if it was already. */
+        private boolean end() {
+            synchronized (this) {
+                if (finished) {
+                    return false;
+                }
+                finished = true;
+                vertx.cancelTimer(timer);
+            }
+            release();
+            return true;
+        }
+
+        private void release() {
+            // a route with nothing held has no entry, so the map is bounded by the routes holding records
+            held.computeIfPresent(route.name(), (n, records) -> {
+                records.remove(this);
+                return records.isEmpty() ? null : records;
+            });
+            state.held(route.name(), -1);
+            permit.release();
+        }
+    }
+}
