@@ -39,6 +39,15 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
                 concurrency, rateLimit, List.of());
     }
 
+    /** As the record's own, but with the target URL redacted: a route may end up in a log line or an exception. */
+    @Override
+    public String toString() {
+        return "Route[name=" + name + ", topics=" + topics + ", target=" + shownUrl() + ", maxInFlight=" + maxInFlight
+                + ", timeout=" + timeout + ", retry=" + retry + ", deadLetterTopic=" + deadLetterTopic + ", expects=" + expects
+                + ", maxValueBytes=" + maxValueBytes + ", ordering=" + ordering + ", concurrency=" + concurrency
+                + ", rateLimit=" + rateLimit + ", forwardHeaders=" + forwardHeaders + "]";
+    }
+
     /** The target URL as it may be shown (admin API, logs, spans): credentials redacted ({@link UrlRedaction}). */
     public String shownUrl() {
         return UrlRedaction.shown(targetUrl);

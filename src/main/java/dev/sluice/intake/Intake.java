@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -49,7 +48,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private final Revocations revocations;
     private final PartitionPressure pressure;
     /** Serialises starting staged records: permits free up on any thread. */
-    private final AtomicInteger pumpWip = new AtomicInteger();
+    private final SerialPump pump = new SerialPump(this::startStaged, t -> fail("starting received records failed", t));
 
     /** Records received and not started; bounded by pausing the consumer (see class doc). */
     private final Staging staged = new Staging();
@@ -182,36 +181,25 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
      * are not held back for their lanes; one thread at a time.
      */
     private void pump() {
-        if (pumpWip.getAndIncrement() != 0) {
-            return;
-        }
-        try {
-            drainStaging();
-        } catch (RuntimeException | Error e) {
-            // the pump would stay marked as running and never start another record: fail loudly
-            pumpWip.set(0);
-            fail("starting received records failed", e);
-        }
+        pump.run();
     }
 
-    private void drainStaging() {
-        do {
-            InFlightLimit.Permit permit;
-            while (!stopped && !staged.isEmpty() && (permit = global.tryAcquire()) != null) {
-                Staging.Staged next = staged.next(pressure::heldBack);
-                if (next == null) {
-                    permit.release();
-                    break;
-                }
-                pressure.started(next.event().topic(), next.event().partition());
-                if (revocations.revokedSince(next.event())) {
-                    // its partition went to another owner since: left unacked for it
-                    permit.release();
-                    continue;
-                }
-                start(next.message(), next.event(), permit);
+    private void startStaged() {
+        InFlightLimit.Permit permit;
+        while (!stopped && !staged.isEmpty() && (permit = global.tryAcquire()) != null) {
+            Staging.Staged next = staged.next(pressure::heldBack);
+            if (next == null) {
+                permit.release();
+                break;
             }
-        } while (pumpWip.decrementAndGet() != 0);
+            pressure.started(next.event().topic(), next.event().partition());
+            if (revocations.revokedSince(next.event())) {
+                // its partition went to another owner since: left unacked for it
+                permit.release();
+                continue;
+            }
+            start(next.message(), next.event(), permit);
+        }
     }
 
     /**

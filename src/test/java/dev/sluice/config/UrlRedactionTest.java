@@ -51,4 +51,16 @@ class UrlRedactionTest {
         assertTrue(UrlRedaction.carriesMark(URI.create("http://h/in?api_key=***")));
         assertFalse(UrlRedaction.carriesMark(URI.create("http://u:p@h/in?api_key=real")));
     }
+
+    @Test
+    void aRouteInALogLineOrExceptionShowsItsUrlRedacted() {
+        Route r = new Route("r", java.util.List.of("t"), URI.create("http://u:hunter2hunter@h/in?key=k3y-value"), 1,
+                java.time.Duration.ofSeconds(1), new RetryPolicy(1, java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1), 0),
+                "dlq", Expects.ANY, 1, Ordering.KEY);
+
+        String shown = r + " " + new SluiceConfig(1, java.util.List.of(r));
+
+        assertFalse(shown.contains("hunter2hunter") || shown.contains("k3y-value"), shown);
+        assertTrue(shown.contains("http://***@h/in?key=***"), shown);
+    }
 }
