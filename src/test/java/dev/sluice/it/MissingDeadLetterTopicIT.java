@@ -83,6 +83,11 @@ class MissingDeadLetterTopicIT {
         config.put("sluice.routes.a.dead-letter-topic", "mdl.a.dlq");
         env.route(config, "b", "mdl.b", "/b", 4);
         config.put("sluice.routes.b.dead-letter-topic", "mdl.b.dlq");
+        for (String r : List.of("a", "b")) {
+            // a route's timeout plus max-backoff must stay below stuck-after (ProgressBound)
+            config.put("sluice.routes." + r + ".timeout", "2s");
+            config.put("sluice.routes." + r + ".retry.max-backoff", "1s");
+        }
         // a write to a topic deleted at run time fails after these, not after the default 30 s
         config.put("mp.messaging.outgoing.sluice-dead-letter.max.block.ms", "1000");
         config.put("mp.messaging.outgoing.sluice-dead-letter.request.timeout.ms", "1000");
@@ -170,7 +175,8 @@ class MissingDeadLetterTopicIT {
 
     private static String route(String name, String topic, String path, String deadLetters) {
         return "{\"name\":\"" + name + "\",\"topics\":[\"" + topic + "\"],\"target\":{\"url\":\"" + env.sink().url(path)
-                + "\"},\"max-in-flight\":4,\"dead-letter-topic\":\"" + deadLetters + "\"}";
+                + "\"},\"max-in-flight\":4,\"timeout\":\"2s\",\"retry\":{\"max-backoff\":\"1s\"},\"dead-letter-topic\":\""
+                + deadLetters + "\"}";
     }
 
     private static JsonNode status(SluiceProcess app) {
