@@ -1,6 +1,10 @@
 package dev.sluice.deliver;
 
 import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -62,18 +66,36 @@ public class HttpTarget {
     public Uni<AttemptOutcome> send(Route route, Event event, Span attemptSpan) {
         Map<String, String> headers = HeaderMapping.toHttp(event, route.forwardHeaders());
         tracing.inject(attemptSpan, headers);
+        URI url = route.targetUrl();
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(route.targetUrl().toString())
+                .setAbsoluteURI(withoutUserInfo(url))
                 // never followed: a redirect is the target's answer (a terminal 3xx)
                 .setFollowRedirects(false)
                 .putHeader(HttpHeaders.USER_AGENT, "sluice");
         headers.forEach(request::putHeader);
+        if (url.getRawUserInfo() != null) {
+            // the Vert.x client drops a URL's userinfo: sent as Basic authentication, as curl does.
+            // Never a record's Authorization: HeaderMapping does not forward one
+            request.putHeader(HttpHeaders.AUTHORIZATION, basicAuthorization(url));
+        }
         Buffer body = event.value() == null ? Buffer.buffer() : Buffer.buffer(event.value());
         return HttpExchange.send(vertx, client, request, body, route.timeout().toMillis(), this::classify)
                 // an error's text comes from the HTTP client and may quote the URL: never its credentials
                 .map(o -> o.status() == 0 ? new AttemptOutcome(o.kind(), 0, UrlRedaction.scrub(o.reason(), route.targetUrl()),
                         o.retryAfter()) : o);
+    }
+
+    /** {@code Basic base64(user:password)} from a URL's userinfo, percent-decoded (RFC 7617). */
+    static String basicAuthorization(URI url) {
+        String userInfo = URLDecoder.decode(url.getRawUserInfo().replace("+", "%2B"), StandardCharsets.UTF_8);
+        return "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The URL for the request line and Host header: a sender must not send userinfo (RFC 9110 4.2.4). */
+    static String withoutUserInfo(URI url) {
+        String text = url.toString();
+        return url.getRawUserInfo() == null ? text : text.replaceFirst("//" + java.util.regex.Pattern.quote(url.getRawUserInfo()) + "@", "//");
     }
 
     private AttemptOutcome classify(HttpClientResponse response) {

@@ -186,4 +186,14 @@ class HttpTargetTest {
         }
         await().atMost(Duration.ofSeconds(2)).until(() -> trickle.stats(path).open() == 0);
     }
+
+    @org.junit.jupiter.api.Test
+    void aUrlsUserinfoBecomesBasicAuthenticationAndLeavesTheRequestLine() {
+        java.net.URI url = java.net.URI.create("https://svc%40corp:p%3Ass+w@h:8443/in?k=v");
+
+        org.junit.jupiter.api.Assertions.assertEquals("Basic " + java.util.Base64.getEncoder()
+                .encodeToString("svc@corp:p:ss+w".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                HttpTarget.basicAuthorization(url));
+        org.junit.jupiter.api.Assertions.assertEquals("https://h:8443/in?k=v", HttpTarget.withoutUserInfo(url));
+    }
 }

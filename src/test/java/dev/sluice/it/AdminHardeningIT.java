@@ -162,6 +162,9 @@ class AdminHardeningIT {
             assertTrue(config.contains("http://***@localhost:" + env.sink().port() + "/refuse?api_key=***"), config);
             assertTrue(app.logText().contains("/refuse?api_key=***"), "the startup log shows the redacted URL");
             assertEquals("400", Kafka.header(dead.get(0), "dead-letter-http-status"));
+            // the userinfo is what the target gets as Basic authentication, and only the target
+            assertEquals("Basic " + java.util.Base64.getEncoder().encodeToString(("svc:" + PASSWORD).getBytes(StandardCharsets.UTF_8)),
+                    env.sink().stats("/refuse").headersOf("refused-1").get("Authorization"));
         }
     }
 
