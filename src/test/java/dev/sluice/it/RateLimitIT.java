@@ -116,8 +116,12 @@ class RateLimitIT {
         assertEquals(440, backlog.size(), "each event once, the 40 refused ones twice: " + figures);
         assertEquals(100, afterQuiet.size(), figures);
         assertTrue(busiest <= rate + burst, "a second held more than per-second + burst requests: " + figures);
-        // a backlog from an empty bucket runs at the rate; timers that fire late only lower it
-        assertTrue(mean >= 0.85 * rate && mean <= rate + 1, figures);
+        // a backlog runs at the rate: timers that fire late only lower it, and over its span it never
+        // got more than the bucket's tokens, burst + rate x span (one more for the sink's jitter). The
+        // former bound, a mean of at most rate + 1, ignored the full bucket at the start: 51.0x/s
+        // against 51 failed once in a clean-clone run
+        assertTrue(mean >= 0.85 * rate, figures);
+        assertTrue(backlog.size() - 1 <= burst + rate * seconds + 1, "more than the bucket's tokens: " + figures);
         assertTrue(burstMs < 1000.0 / rate * burst / 2, "the burst went out at once: " + figures);
         assertTrue(mostWaiting > 0 && mostWaiting <= 64, "waiters are bounded by the route's limit: " + figures);
     }
