@@ -265,6 +265,11 @@ final class ConfigFollower implements Runnable {
         }
     }
 
+    /**
+     * The reconnect backoff of the follower's own thread ("sluice-config-follower"), never an event
+     * loop or worker: a Kafka consumer is single-threaded and this thread does nothing else.
+     * Interrupted or woken on shutdown.
+     */
     private static void pause(long ms) {
         try {
             Thread.sleep(ms);
