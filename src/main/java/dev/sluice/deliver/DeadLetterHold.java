@@ -89,14 +89,14 @@ public class DeadLetterHold {
      * drain begins first. Never fails.
      */
     Uni<Delivery.Result> hold(Route route, Event event, AttemptOutcome last, int attempts, RouteLimiter limit,
-            Throwable failure) {
+            InFlightLimit.WaitHook waits, Throwable failure) {
         if (failure != null) {
             state.writeFailed(route.name(), route.deadLetterTopic(), reason(failure));
         }
         RecordLog.log(LOG, Logger.Level.ERROR, null, route, event, "dead letter not written to %s (%s); the record is "
                 + "held unacked and written again with backoff until the topic takes it", route.deadLetterTopic(),
                 failure != null ? failure : "route degraded: " + reasonOf(route));
-        return limit.inFlightLimit().acquire().chain(permit -> Uni.createFrom().<Delivery.Result> emitter(em -> {
+        return limit.inFlightLimit().acquire(waits).chain(permit -> Uni.createFrom().<Delivery.Result> emitter(em -> {
             Held h = new Held(route, event, last, attempts, permit, em);
             em.onTermination(h::onTerminated);
             h.start();

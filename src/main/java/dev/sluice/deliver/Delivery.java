@@ -12,6 +12,7 @@ import dev.sluice.intake.Event;
 import dev.sluice.intake.Revocations;
 import dev.sluice.lifecycle.Progress;
 import dev.sluice.lifecycle.Stopping;
+import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.RouteLimiter;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
@@ -85,14 +86,23 @@ public class Delivery {
      * limits). The span and the route's meters see every way the machine ends, cancellation included.
      */
     public Uni<Result> deliver(Route route, Event event, RouteLimiter limit) {
+        return deliver(route, event, limit, InFlightLimit.WaitHook.NONE);
+    }
+
+    /**
+     * As {@link #deliver(Route, Event, RouteLimiter)}; {@code waits} hears of every wait for a
+     * route permit (first attempt, retries, a held dead letter), so the caller can count the record
+     * as waiting and give back what waiting does not need.
+     */
+    public Uni<Result> deliver(Route route, Event event, RouteLimiter limit, InFlightLimit.WaitHook waits) {
         return Uni.createFrom().deferred(() -> {
             Span span = tracing.startDelivery(route, event);
             RouteMeters meters = stats.begin(route.name());
             long started = System.nanoTime();
             return gate.refusal(route, event)
                     .chain(refusal -> refusal.isPresent()
-                            ? onRefused(route, event, refusal.get(), limit)
-                            : onAttempt(route, event, limit, 1, span, meters))
+                            ? onRefused(route, event, refusal.get(), limit, waits)
+                            : onAttempt(route, event, limit, waits, 1, span, meters))
                     .onTermination().invoke((result, failure, cancelled) -> {
                         // the meters first, and closed whatever the span does: an exception here
                         // would leave the route's meters open for good
@@ -106,13 +116,14 @@ public class Delivery {
         });
     }
 
-    private Uni<Result> onRefused(Route route, Event event, String reason, RouteLimiter limit) {
-        return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0, limit);
+    private Uni<Result> onRefused(Route route, Event event, String reason, RouteLimiter limit,
+            InFlightLimit.WaitHook waits) {
+        return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0, limit, waits);
     }
 
-    private Uni<Result> onAttempt(Route route, Event event, RouteLimiter limit, int attempt, Span span,
-            RouteMeters meters) {
-        return slot(limit, attempt)
+    private Uni<Result> onAttempt(Route route, Event event, RouteLimiter limit, InFlightLimit.WaitHook waits,
+            int attempt, Span span, RouteMeters meters) {
+        return slot(limit, waits, attempt)
                 .chain(permit -> {
                     if (permit == null || (attempt == 1 && (stopping.isStopping() || revocations.revokedSince(event)))) {
                         // the drain began, or the partition went to another owner, before this
@@ -139,9 +150,9 @@ public class Delivery {
                     case ABANDONED -> Uni.createFrom().item(Result.ABANDONED);
                     case SUCCESS -> onSuccess(route);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
-                            ? onRetriable(route, event, limit, attempt, outcome, span, meters)
-                            : onGiveUp(route, event, outcome, attempt, limit);
-                    case TERMINAL -> onGiveUp(route, event, outcome, attempt, limit);
+                            ? onRetriable(route, event, limit, waits, attempt, outcome, span, meters)
+                            : onGiveUp(route, event, outcome, attempt, limit, waits);
+                    case TERMINAL -> onGiveUp(route, event, outcome, attempt, limit, waits);
                 });
     }
 
@@ -151,11 +162,11 @@ public class Delivery {
      * permit is granted to an attempt that has gone. Retries keep waiting: they are deliveries
      * under way, and the drain lets them finish until its deadline.
      */
-    private Uni<RouteLimiter.Pass> slot(RouteLimiter limit, int attempt) {
+    private Uni<RouteLimiter.Pass> slot(RouteLimiter limit, InFlightLimit.WaitHook waits, int attempt) {
         if (attempt > 1) {
-            return limit.acquire();
+            return limit.acquire(waits);
         }
-        return limit.acquireUnless(stopping.began());
+        return limit.acquireUnless(stopping.began(), waits);
     }
 
     /** What the answer says about the target's capacity; also gives the route permit back. */
@@ -173,8 +184,8 @@ public class Delivery {
         return Uni.createFrom().item(Result.DELIVERED);
     }
 
-    private Uni<Result> onRetriable(Route route, Event event, RouteLimiter limit, int attempt, AttemptOutcome outcome,
-            Span span, RouteMeters meters) {
+    private Uni<Result> onRetriable(Route route, Event event, RouteLimiter limit, InFlightLimit.WaitHook waits,
+            int attempt, AttemptOutcome outcome, Span span, RouteMeters meters) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         meters.onRetried();
         RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "attempt %d: %s, retrying in %d ms", attempt,
@@ -183,7 +194,7 @@ public class Delivery {
                 .invoke(meters::backoffStarted)
                 .onItem().delayIt().by(delay)
                 .onTermination().invoke(meters::backoffEnded)
-                .chain(() -> onAttempt(route, event, limit, attempt + 1, span, meters));
+                .chain(() -> onAttempt(route, event, limit, waits, attempt + 1, span, meters));
     }
 
     /**
@@ -191,11 +202,12 @@ public class Delivery {
      * write retried until it succeeds or the drain begins: a nack would fail the whole channel, and
      * acking would lose the record.
      */
-    private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts, RouteLimiter limit) {
+    private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts, RouteLimiter limit,
+            InFlightLimit.WaitHook waits) {
         if (hold.degraded(route)) {
             // its dead-letter topic is known bad: join the held records rather than try a write that
             // may block the dead-letter producer for max.block.ms (the held records' probe finds out)
-            return hold.hold(route, event, outcome, attempts, limit, null);
+            return hold.hold(route, event, outcome, attempts, limit, waits, null);
         }
         return deadLetters.write(route, event, outcome, attempts)
                 .invoke(() -> {
@@ -204,6 +216,6 @@ public class Delivery {
                             route.deadLetterTopic());
                 })
                 .replaceWith(Result.DEAD_LETTERED)
-                .onFailure().recoverWithUni(t -> hold.hold(route, event, outcome, attempts, limit, t));
+                .onFailure().recoverWithUni(t -> hold.hold(route, event, outcome, attempts, limit, waits, t));
     }
 }

@@ -32,9 +32,16 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
  * {@code max(T, 2 x max.poll.records)}: a burst of one partition's records is stopped at the next
  * poll, before it can fill staging. Resumed at half;</li>
  * <li>the whole assignment, while the records received and not started (in the connector's queue
- * or the intake's staging) reach {@code H = max(2 x max.poll.records, sluice.max-waiting)} of
- * partitions not held back, or 2H in all; resumed at H/2 and H.</li>
+ * or the intake's staging) of partitions not held back reach
+ * {@code H = max(2 x max.poll.records, sluice.max-waiting)}; resumed at H/2.</li>
  * </ul>
+ *
+ * <p>A held-back partition is paused, so what it has received is bounded by the second rule
+ * (about {@code max(T, 2 x max.poll.records)}, plus the poll that paused it), and those records
+ * do not count towards the third: they may wait for as long as their route is saturated (a
+ * degraded route holds its permits until its dead-letter topic comes back), and pausing the whole
+ * assignment for them stopped every other route until then (SaturatedRouteIT). Records wait
+ * behind a lane or for a route permit alike ({@link #waiting}).
  *
  * <p>The connector's own pause ({@code pause-if-no-requests}) is off: its resume lifted every
  * pause, ours included, and a backlogged partition came back at the head of the next poll
@@ -57,7 +64,6 @@ public class PartitionPressure {
     private final Map<TopicPartition, int[]> waiting = new HashMap<>();
     /** Records received and not yet started (connector queue or staging), per partition; guarded by {@code this}. */
     private final Map<TopicPartition, int[]> queued = new HashMap<>();
-    private int queuedTotal;
     /** Partitions held back for their lanes; guarded by {@code this}. */
     private final Set<TopicPartition> heldBack = new HashSet<>();
     /** Partitions paused for their records received and waiting; guarded by {@code this}. */
@@ -97,7 +103,7 @@ public class PartitionPressure {
         return n[0];
     }
 
-    /** A record of this partition started waiting behind its lane. */
+    /** A record of this partition started waiting behind its lane or for a route permit. */
     public void waiting(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
         synchronized (this) {
@@ -136,7 +142,6 @@ public class PartitionPressure {
                 return; // counted before a revocation reset it
             }
             add(queued, tp, -1);
-            queuedTotal--;
             boolean changed = unfull(tp) | releaseIfRoom();
             if (!changed) {
                 return;
@@ -152,7 +157,7 @@ public class PartitionPressure {
 
     /** Under {@code this}: ends the hold of the whole assignment once there is room; true if it did. */
     private boolean releaseIfRoom() {
-        if (holdAll && !stopping && queuedTotal <= high && eligible() <= high / 2) {
+        if (holdAll && !stopping && eligible() <= high / 2) {
             holdAll = false;
             return true;
         }
@@ -190,12 +195,11 @@ public class PartitionPressure {
             for (TopicPartition tp : records.partitions()) {
                 int n = records.records(tp).size();
                 add(queued, tp, n);
-                queuedTotal += n;
                 if (count(queued, tp) + count(waiting, tp) >= fullAt) {
                     full.add(tp);
                 }
             }
-            if (!holdAll && (eligible() >= high || queuedTotal >= 2 * high)) {
+            if (!holdAll && eligible() >= high) {
                 holdAll = true;
             }
             if (!holdAll && heldBack.isEmpty() && full.isEmpty()) {
@@ -251,10 +255,7 @@ public class PartitionPressure {
     void revoked(Collection<TopicPartition> partitions) {
         synchronized (this) {
             for (TopicPartition tp : partitions) {
-                int[] n = queued.remove(tp);
-                if (n != null) {
-                    queuedTotal -= n[0];
-                }
+                queued.remove(tp);
                 full.remove(tp);
             }
             if (!releaseIfRoom()) {

@@ -28,8 +28,10 @@ import io.vertx.core.Vertx;
  * record is held until the write succeeds (DeadLetterHold); a nack means an unexpected failure and
  * fails the channel. The returned Uni completes only once the record is acked, let go or nacked.
  *
- * <p>Records wait in lanes while holding a global in-flight permit, so the global limit bounds
- * the waiting ones too: when lanes hold it all, the intake stops pulling from Kafka.
+ * <p>Records wait in lanes and for route permits holding a global in-flight permit, or, for a
+ * record of one route, a parking slot instead; either way the partition counts them as waiting
+ * and is held back past {@code max-waiting-per-partition}, so what waits is bounded and one
+ * saturated route or hot key does not take the global budget from the others.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -103,10 +105,11 @@ public class Dispatcher {
                     event.topic(), event.partition(), event.offset());
             return Uni.createFrom().voidItem();
         }
+        Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
+        PermitWaits waits = new PermitWaits(new PartitionLane(event.topic(), event.partition()), park);
         List<Uni<Delivery.Result>> deliveries = routes.stream()
                 .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
-                        () -> delivery.deliver(r, event, current.limiters().get(r.name())),
-                        routes.size() == 1 ? parking : Lanes.Parking.NONE))
+                        () -> delivery.deliver(r, event, current.limiters().get(r.name()), waits), park))
                 .toList();
         // wait for every route even when one fails, so in-flight counts stay true
         return Uni.join().all(deliveries).andCollectFailures()
@@ -115,6 +118,39 @@ public class Dispatcher {
                         ? Uni.createFrom().voidItem()
                         : Uni.createFrom().completionStage(message::ack))
                 .onFailure().recoverWithUni(t -> Uni.createFrom().completionStage(() -> message.nack(t)));
+    }
+
+    /**
+     * A record waiting for a route permit (its route is at its in-flight limit, or a degraded
+     * route's permits are all held) counts as waiting on its partition, as behind a lane: at
+     * {@code max-waiting-per-partition} the partition is held back, its staged records wait
+     * without taking global permits. And it parks: it gives back its global permit for a parking
+     * slot. So the records of a saturated route cannot take the global budget from other routes.
+     * Shared by the record's routes: each wait is told once and ends once (InFlightLimit).
+     */
+    private final class PermitWaits implements InFlightLimit.WaitHook {
+        private final PartitionLane partition;
+        private final Lanes.Parking parking;
+
+        PermitWaits(PartitionLane partition, Lanes.Parking parking) {
+            this.partition = partition;
+            this.parking = parking;
+        }
+
+        @Override
+        public void waiting() {
+            pressure.waiting(partition);
+        }
+
+        @Override
+        public void doneWaiting() {
+            pressure.doneWaiting(partition);
+        }
+
+        @Override
+        public void queued() {
+            parking.park();
+        }
     }
 
     /** Records of one partition of one topic. */

@@ -20,8 +20,38 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * <p>A waiter leaves its queue exactly once, under this limit's lock: granted, refused (its stop
  * signal came first, {@link #acquireUnless}) or cancelled. So a permit is either handed over or
  * never taken; none is granted to a waiter that has been refused.
+ *
+ * <p>A {@link WaitHook} hears of a waiter that had to queue: {@code waiting} once, then
+ * {@code doneWaiting} once when it leaves the queue, in that order whatever the threads (a waiter
+ * granted before it was announced is announced never), so a count kept by the hook cannot drift.
  */
 public final class InFlightLimit {
+    /**
+     * Told when an acquirer could not have its permit at once and queued, and when it left the
+     * queue (granted, refused or cancelled). {@link #waiting} and {@link #doneWaiting} run under the
+     * waiter's own lock (never this limit's): keep them short and non-blocking. {@link #queued} runs
+     * after {@link #waiting}, under no lock, possibly after the permit was granted.
+     */
+    public interface WaitHook {
+        WaitHook NONE = new WaitHook() {
+            @Override
+            public void waiting() {
+            }
+
+            @Override
+            public void doneWaiting() {
+            }
+        };
+
+        void waiting();
+
+        void doneWaiting();
+
+        /** The waiter was announced: it may give back what waiting does not need (e.g. park). */
+        default void queued() {
+        }
+    }
+
     private final int maxWaiters;
     private final Deque<Waiter> waiters = new ArrayDeque<>();
     private int limit;
@@ -56,16 +86,30 @@ public final class InFlightLimit {
      * permit granted in the instant the signal won.)
      */
     public Uni<Permit> acquireUnless(Uni<Void> stop) {
+        return acquireUnless(stop, WaitHook.NONE);
+    }
+
+    /** As {@link #acquire()}; {@code hook} hears of the wait, if it has to wait. */
+    public Uni<Permit> acquire(WaitHook hook) {
+        return acquireUnless(null, hook);
+    }
+
+    /** As {@link #acquireUnless(Uni)}; {@code hook} hears of the wait, if it has to wait. */
+    public Uni<Permit> acquireUnless(Uni<Void> stop, WaitHook hook) {
         // one waiter per subscription: re-subscribing must not share (or release) another's permit
         return Uni.createFrom().deferred(() -> {
-            Waiter waiter = new Waiter();
+            Waiter waiter = new Waiter(hook);
             return Uni.createFrom().<Permit> emitter(emitter -> enqueue(waiter, emitter, stop))
                     .onCancellation().invoke(() -> cancel(waiter));
         });
     }
 
     private void enqueue(Waiter waiter, UniEmitter<? super Permit> emitter, Uni<Void> stop) {
-        if (queue(waiter, emitter) && stop != null) {
+        boolean queued = queue(waiter, emitter);
+        if (queued && waiter.announce()) {
+            waiter.hook.queued();
+        }
+        if (queued && stop != null) {
             // subscribed outside the lock: a signal that has fired already refuses at once
             Cancellable watch = stop.subscribe().with(ignored -> refuse(waiter));
             boolean decided;
@@ -118,6 +162,7 @@ public final class InFlightLimit {
             }
             leave(waiter);
         }
+        waiter.left();
         waiter.emitter.complete(null);
     }
 
@@ -134,6 +179,7 @@ public final class InFlightLimit {
             waiter.stopWatch = null;
             orphan = waiter.granted;
         }
+        waiter.left();
         if (watch != null) {
             watch.cancel();
         }
@@ -218,6 +264,7 @@ public final class InFlightLimit {
             }
             // outside the lock: the waiter's continuation may run synchronously. The watch goes
             // first, so a granted waiter leaves nothing on the stop signal.
+            next.left();
             if (watch != null) {
                 watch.cancel();
             }
@@ -225,8 +272,14 @@ public final class InFlightLimit {
         }
     }
 
-    /** One acquisition. Its fields are guarded by the limit's lock (emitter is set before it is queued). */
+    /**
+     * One acquisition. Its fields are guarded by the limit's lock (emitter is set before it is
+     * queued), except {@code told}, guarded by the waiter itself.
+     */
     private static final class Waiter {
+        final WaitHook hook;
+        /** 0: not announced, 1: announced as waiting, 2: left (told, or never to be told). */
+        private int told;
         UniEmitter<? super Permit> emitter;
         Permit granted;
         boolean cancelled;
@@ -234,6 +287,29 @@ public final class InFlightLimit {
         boolean queued;
         /** The subscription to the stop signal, cancelled once the waiter leaves the queue. */
         Cancellable stopWatch;
+
+        Waiter(WaitHook hook) {
+            this.hook = hook;
+        }
+
+        /** Tells the hook it waits, unless it has left already; true if told. */
+        synchronized boolean announce() {
+            if (told != 0) {
+                return false;
+            }
+            told = 1;
+            hook.waiting();
+            return true;
+        }
+
+        /** Left the queue: tells the hook if it was told of the wait; never tells it later. */
+        synchronized void left() {
+            int was = told;
+            told = 2;
+            if (was == 1) {
+                hook.doneWaiting();
+            }
+        }
     }
 
     /** One unit of in-flight capacity; {@link #release} is idempotent. */

@@ -22,7 +22,9 @@ import io.smallrye.mutiny.Uni;
  *
  * The token is taken last, right before the request goes out, so the bucket bounds requests sent,
  * not tokens handed out earlier; an attempt waiting for its token holds its route permit (and its
- * record's global permit), which bounds the waiters by the route's limit.
+ * record's global permit), which bounds the waiters by the route's limit. An attempt waiting for
+ * the route permit itself tells its {@link InFlightLimit.WaitHook}: the dispatcher counts it as
+ * waiting on its partition and parks it, so a saturated route cannot hold the global budget.
  */
 public final class RouteLimiter {
     private final InFlightLimit inFlight;
@@ -82,16 +84,26 @@ public final class RouteLimiter {
      * the pass of a grant that came in the instant the stop won: RouteLimiterStopTest.)
      */
     public Uni<Pass> acquireUnless(Uni<Void> stop) {
-        return acquire(stop);
+        return acquire(stop, InFlightLimit.WaitHook.NONE);
+    }
+
+    /** As {@link #acquireUnless(Uni)}; {@code hook} hears of a wait for the route permit. */
+    public Uni<Pass> acquireUnless(Uni<Void> stop, InFlightLimit.WaitHook hook) {
+        return acquire(stop, hook);
     }
 
     /** A route permit, then a rate token; cancelling gives back whatever was taken. */
     public Uni<Pass> acquire() {
-        return acquire(null);
+        return acquire(null, InFlightLimit.WaitHook.NONE);
     }
 
-    private Uni<Pass> acquire(Uni<Void> stop) {
-        return inFlight.acquireUnless(stop).onItem().transformToUni(permit -> permit == null
+    /** As {@link #acquire()}; {@code hook} hears of a wait for the route permit. */
+    public Uni<Pass> acquire(InFlightLimit.WaitHook hook) {
+        return acquire(null, hook);
+    }
+
+    private Uni<Pass> acquire(Uni<Void> stop, InFlightLimit.WaitHook hook) {
+        return inFlight.acquireUnless(stop, hook).onItem().transformToUni(permit -> permit == null
                 ? Uni.createFrom().<Pass> nullItem()
                 : rate.takeUnless(stop)
                         .onItem().transform(go -> go ? new Pass(permit) : refused(permit))

@@ -277,4 +277,118 @@ class InFlightLimitTest {
         }
         assertNull(limit.tryAcquire());
     }
+
+    /** Counts what the hook hears; fails the test on a doneWaiting before its waiting. */
+    private static final class CountingHook implements InFlightLimit.WaitHook {
+        final AtomicInteger waiting = new AtomicInteger();
+        final AtomicInteger told = new AtomicInteger();
+        final AtomicInteger queued = new AtomicInteger();
+        final AtomicInteger negative = new AtomicInteger();
+
+        @Override
+        public void waiting() {
+            told.incrementAndGet();
+            waiting.incrementAndGet();
+        }
+
+        @Override
+        public void doneWaiting() {
+            if (waiting.decrementAndGet() < 0) {
+                negative.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void queued() {
+            queued.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aWaitIsToldOnlyWhenTheAcquirerQueuesAndEndsWhenItIsGranted() {
+        InFlightLimit limit = new InFlightLimit(1, 10);
+        CountingHook hook = new CountingHook();
+        Permit first = limit.acquire(hook).subscribe().withSubscriber(UniAssertSubscriber.<Permit> create())
+                .assertCompleted().getItem();
+        assertEquals(0, hook.told.get(), "granted at once: no wait to tell");
+
+        UniAssertSubscriber<Permit> second = limit.acquire(hook).subscribe().withSubscriber(UniAssertSubscriber.create());
+        assertEquals(1, hook.waiting.get());
+        assertEquals(1, hook.queued.get());
+        first.release();
+        second.assertCompleted();
+        assertEquals(0, hook.waiting.get(), "granted: no longer waiting");
+        assertEquals(1, hook.told.get());
+    }
+
+    @Test
+    void aCancelledOrRefusedWaiterStopsWaiting() {
+        InFlightLimit limit = new InFlightLimit(1, 10);
+        CountingHook hook = new CountingHook();
+        acquire(limit).assertCompleted();
+        UniAssertSubscriber<Permit> cancelled = limit.acquire(hook).subscribe().withSubscriber(UniAssertSubscriber.create());
+        io.smallrye.mutiny.subscription.UniEmitter<?>[] stop = new io.smallrye.mutiny.subscription.UniEmitter<?>[1];
+        Uni<Void> signal = Uni.createFrom().<Void> emitter(e -> stop[0] = e).memoize().indefinitely();
+        UniAssertSubscriber<Permit> refused = limit.acquireUnless(signal, hook).subscribe()
+                .withSubscriber(UniAssertSubscriber.create());
+        assertEquals(2, hook.waiting.get());
+
+        cancelled.cancel();
+        assertEquals(1, hook.waiting.get());
+        ((io.smallrye.mutiny.subscription.UniEmitter<Void>) stop[0]).complete(null);
+        refused.assertCompleted();
+        assertNull(refused.getItem());
+        assertEquals(0, hook.waiting.get());
+        assertEquals(0, hook.negative.get());
+    }
+
+    @Test
+    void concurrentWaitsNeverLeaveTheHookCountingWaitersThatHaveGone() throws Exception {
+        InFlightLimit limit = new InFlightLimit(2, 100_000);
+        CountingHook hook = new CountingHook();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        CountDownLatch got = new CountDownLatch(1);
+                        AtomicReference<Permit> permit = new AtomicReference<>();
+                        // 0: open, 1: permit kept by the callback, 2: the canceller gave up first
+                        AtomicInteger state = new AtomicInteger();
+                        var sub = limit.acquire(hook).subscribe().with(p -> {
+                            permit.set(p);
+                            if (!state.compareAndSet(0, 1)) {
+                                p.release(); // arrived after the cancel: back at once
+                            }
+                            got.countDown();
+                        });
+                        if (i % 3 == 0) {
+                            sub.cancel(); // a cancelled waiter, or a granted one whose permit goes back
+                            if (!state.compareAndSet(0, 2)) {
+                                permit.get().release();
+                            }
+                        } else {
+                            try {
+                                assertTrue(got.await(10, TimeUnit.SECONDS));
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                            permit.get().release();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> r : runs) {
+                r.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(hook.told.get() > 0, "some acquirers had to wait");
+        assertEquals(0, hook.waiting.get(), "every wait told ended");
+        assertEquals(0, hook.negative.get(), "no wait ended before it was told");
+        assertEquals(0, limit.waiting());
+    }
 }
