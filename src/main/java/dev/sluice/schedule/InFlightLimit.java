@@ -21,6 +21,11 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * signal came first, {@link #acquireUnless}) or cancelled. So a permit is either handed over or
  * never taken; none is granted to a waiter that has been refused.
  *
+ * <p>Give up a wait with a stop signal ({@link #acquireUnless}), not by cancelling: a cancel that
+ * lands while the granted permit travels down the subscriber's operator chain is seen by no
+ * cancellation callback (the item has passed it) and the subscriber drops the item, so the permit
+ * is lost. The data path never cancels an acquisition.
+ *
  * <p>A {@link WaitHook} hears of a waiter that had to queue: {@code waiting} once, then
  * {@code doneWaiting} once when it leaves the queue, in that order whatever the threads (a waiter
  * granted before it was announced is announced never), so a count kept by the hook cannot drift.
