@@ -15,7 +15,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 /**
  * {@code expects = cloudevents}: the record is a CloudEvent in one of the two modes of the

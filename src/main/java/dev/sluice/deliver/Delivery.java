@@ -8,10 +8,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.sluice.config.Route;
-import dev.sluice.intake.Event;
-import dev.sluice.intake.Revocations;
-import dev.sluice.lifecycle.Progress;
-import dev.sluice.lifecycle.Stopping;
+import dev.sluice.pipeline.Event;
+import dev.sluice.pipeline.Ownership;
+import dev.sluice.pipeline.Progress;
+import dev.sluice.pipeline.Stopping;
 import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.RouteLimiter;
 import io.opentelemetry.api.trace.Span;
@@ -66,10 +66,10 @@ public class Delivery {
     private final Stopping stopping;
     private final Progress progress;
     private final DeliveryTracing tracing;
-    private final Revocations revocations;
+    private final Ownership revocations;
 
     Delivery(ValueGate gate, HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping,
-            Progress progress, DeliveryTracing tracing, Revocations revocations, DeadLetterHold hold) {
+            Progress progress, DeliveryTracing tracing, Ownership revocations, DeadLetterHold hold) {
         this.hold = hold;
         this.revocations = revocations;
         this.gate = gate;

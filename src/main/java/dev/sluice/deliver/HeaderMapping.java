@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 import org.apache.kafka.common.header.Header;
 
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 /**
  * Maps a Kafka record to the HTTP headers of its delivery. Anyone who can write to a source topic

@@ -15,7 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Route;
 import dev.sluice.config.UrlRedaction;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;

@@ -2,7 +2,7 @@ package dev.sluice.deliver;
 
 import java.util.Optional;
 
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 /** {@code expects = json}: the value is one well-formed JSON value. A tombstone is not. */
 final class JsonValueCheck implements ValueCheck {

@@ -4,7 +4,7 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 import dev.sluice.config.Route;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 /**
  * Logs about one record with its coordinates as structured fields (MDC: route, topic, partition,

@@ -2,7 +2,7 @@ package dev.sluice.deliver;
 
 import java.util.Optional;
 
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 /**
  * Whether a record value is what its route expects ({@link dev.sluice.config.Expects}). Pure CPU

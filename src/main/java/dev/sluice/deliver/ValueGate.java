@@ -10,7 +10,7 @@ import jakarta.inject.Inject;
 
 import dev.sluice.config.Expects;
 import dev.sluice.config.Route;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 

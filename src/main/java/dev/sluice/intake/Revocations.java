@@ -10,6 +10,8 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
+import dev.sluice.pipeline.Event;
+import dev.sluice.pipeline.Ownership;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 
@@ -23,7 +25,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 @ApplicationScoped
 @Default
 @Identifier(Revocations.NAME)
-public class Revocations implements KafkaConsumerRebalanceListener {
+public class Revocations implements KafkaConsumerRebalanceListener, Ownership {
     static final String NAME = "sluice-in-rebalance";
     private static final Logger LOG = Logger.getLogger(Revocations.class);
 
@@ -58,7 +60,7 @@ public class Revocations implements KafkaConsumerRebalanceListener {
         return epochs.getOrDefault(new TopicPartition(topic, partition), 0);
     }
 
-    /** True if the event's partition was revoked after the event was taken. */
+    @Override
     public boolean revokedSince(Event event) {
         return epoch(event.topic(), event.partition()) != event.epoch();
     }

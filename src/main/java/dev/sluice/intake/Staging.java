@@ -8,6 +8,8 @@ import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import dev.sluice.pipeline.Event;
+
 /**
  * Records received and not yet started, one FIFO queue per partition, taken round robin across
  * partitions. A partition whose records pile up behind their lanes is skipped (its records keep

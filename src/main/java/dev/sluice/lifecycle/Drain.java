@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.intake.Intake;
+import dev.sluice.pipeline.Stopping;
 import io.quarkus.runtime.ShutdownEvent;
 
 /**

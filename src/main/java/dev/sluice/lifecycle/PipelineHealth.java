@@ -13,6 +13,7 @@ import org.eclipse.microprofile.health.Startup;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.intake.Intake;
+import dev.sluice.pipeline.Progress;
 
 /**
  * Health of the delivery pipeline, next to the Kafka connector's own checks (readiness: the

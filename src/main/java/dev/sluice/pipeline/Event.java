@@ -1,4 +1,4 @@
-package dev.sluice.intake;
+package dev.sluice.pipeline;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -10,7 +10,7 @@ import org.apache.kafka.common.header.Headers;
  * One Kafka record as Sluice sees it: where it came from, its key, value and headers.
  * Key and value are opaque bytes; {@code value} is null for a tombstone. {@code epoch} is how
  * often the partition had been revoked from this replica when the record was taken
- * ({@link Revocations}).
+ * ({@link Ownership}).
  */
 public record Event(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
         Headers headers, int epoch) {

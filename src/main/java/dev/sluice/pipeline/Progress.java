@@ -1,4 +1,4 @@
-package dev.sluice.lifecycle;
+package dev.sluice.pipeline;
 
 import java.time.Duration;
 

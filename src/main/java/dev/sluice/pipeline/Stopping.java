@@ -1,4 +1,4 @@
-package dev.sluice.lifecycle;
+package dev.sluice.pipeline;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -53,7 +53,7 @@ public class Stopping {
         waiting.remove(emitter);
     }
 
-    void begin() {
+    public void begin() {
         List<UniEmitter<? super Void>> toComplete;
         synchronized (this) {
             if (stopping) {

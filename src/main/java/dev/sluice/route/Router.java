@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 /**
  * Matches events against the routes of one config snapshot. Immutable: a new snapshot gets a new

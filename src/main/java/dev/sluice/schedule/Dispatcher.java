@@ -15,7 +15,7 @@ import dev.sluice.config.Ordering;
 import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.Delivery;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 import dev.sluice.intake.PartitionPressure;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;

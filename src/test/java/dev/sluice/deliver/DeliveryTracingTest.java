@@ -13,7 +13,7 @@ import dev.sluice.config.Expects;
 import dev.sluice.config.Ordering;
 import dev.sluice.config.RetryPolicy;
 import dev.sluice.config.Route;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 class HeaderMappingTest {
     /** Prefixes that match every name: what is still dropped is dropped whatever a route says. */

@@ -22,7 +22,7 @@ import dev.sluice.config.Ordering;
 import dev.sluice.config.RateLimit;
 import dev.sluice.config.RetryPolicy;
 import dev.sluice.config.Route;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 import dev.sluice.testing.TestSink;
 import dev.sluice.testing.TrickleServer;
 import io.opentelemetry.api.OpenTelemetry;

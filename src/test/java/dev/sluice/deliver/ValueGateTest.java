@@ -20,7 +20,7 @@ import dev.sluice.config.Expects;
 import dev.sluice.config.Ordering;
 import dev.sluice.config.RetryPolicy;
 import dev.sluice.config.Route;
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 class ValueGateTest {
     /** Runs tasks only when the test says so, and counts them: shows what would run on a worker. */

@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import dev.sluice.intake.Event;
+import dev.sluice.pipeline.Event;
 
 /** Events with a given value and headers, for the value-check tests. */
 final class Values {

@@ -13,6 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.pipeline.Event;
+
 /**
  * A record polled before its partition was revoked belongs to the next owner even if it reaches
  * the intake after the revocation: it must not start here (before, the count was read when the

@@ -12,6 +12,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.pipeline.Event;
+
 class StagingTest {
     private static Staging.Staged record(int partition, long offset) {
         Event event = new Event("t", partition, offset, 0L, null, new byte[0], new RecordHeaders(), 0);
