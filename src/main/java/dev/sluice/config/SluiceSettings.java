@@ -21,17 +21,17 @@ public interface SluiceSettings {
     int maxInFlight();
 
     /**
-     * A partition with this many records waiting behind ordering lanes is paused (not fetched)
-     * until half of them have started, so a hot key or a slow partition cannot take the whole
-     * in-flight budget from the others.
+     * A partition with this many records waiting behind ordering lanes or for a route permit is
+     * paused (not fetched) until half of them have started, so a hot key, a slow partition or a
+     * saturated route cannot take the whole in-flight budget from the others.
      */
     @WithDefault("64")
     int maxWaitingPerPartition();
 
     /**
      * Records parked behind ordering lanes on top of max-in-flight: a record that has to wait for
-     * an earlier one of its key gives its in-flight permit back (so other keys and partitions keep
-     * flowing) and takes one of these instead. When they are all taken, waiting records keep
+     * an earlier one of its key, or for a permit of its route, gives its in-flight permit back (so
+     * other keys, partitions and routes keep flowing) and takes one of these instead. When they are all taken, waiting records keep
      * their in-flight permit and the intake slows down. Sluice never holds more than
      * max-in-flight + max-waiting records.
      */

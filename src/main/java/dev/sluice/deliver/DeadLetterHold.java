@@ -14,9 +14,9 @@ import dev.sluice.config.Route;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.pipeline.Event;
 import dev.sluice.pipeline.Progress;
+import dev.sluice.pipeline.RoutePermits;
 import dev.sluice.pipeline.Stopping;
-import dev.sluice.schedule.InFlightLimit;
-import dev.sluice.schedule.RouteLimiter;
+import dev.sluice.pipeline.WaitHook;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Vertx;
@@ -88,15 +88,15 @@ public class DeadLetterHold {
      * route is {@link #degraded}); completes with DEAD_LETTERED once it is written, ABANDONED if the
      * drain begins first. Never fails.
      */
-    Uni<Delivery.Result> hold(Route route, Event event, AttemptOutcome last, int attempts, RouteLimiter limit,
-            InFlightLimit.WaitHook waits, Throwable failure) {
+    Uni<Delivery.Result> hold(Route route, Event event, AttemptOutcome last, int attempts, RoutePermits limit,
+            WaitHook waits, Throwable failure) {
         if (failure != null) {
             state.writeFailed(route.name(), route.deadLetterTopic(), reason(failure));
         }
         RecordLog.log(LOG, Logger.Level.ERROR, null, route, event, "dead letter not written to %s (%s); the record is "
                 + "held unacked and written again with backoff until the topic takes it", route.deadLetterTopic(),
                 failure != null ? failure : "route degraded: " + reasonOf(route));
-        return limit.inFlightLimit().acquire(waits).chain(permit -> Uni.createFrom().<Delivery.Result> emitter(em -> {
+        return limit.hold(waits).chain(permit -> Uni.createFrom().<Delivery.Result> emitter(em -> {
             Held h = new Held(route, event, last, attempts, permit, em);
             em.onTermination(h::onTerminated);
             h.start();
@@ -152,7 +152,7 @@ public class DeadLetterHold {
         private final Event event;
         private final AttemptOutcome last;
         private final int attempts;
-        private final InFlightLimit.Permit permit;
+        private final RoutePermits.Slot permit;
         private final UniEmitter<? super Delivery.Result> done;
         private int failures = 1;
         private long timer = -1;
@@ -160,7 +160,7 @@ public class DeadLetterHold {
         private boolean finished;
         private String lastTopic;
 
-        Held(Route route, Event event, AttemptOutcome last, int attempts, InFlightLimit.Permit permit,
+        Held(Route route, Event event, AttemptOutcome last, int attempts, RoutePermits.Slot permit,
                 UniEmitter<? super Delivery.Result> done) {
             this.route = route;
             this.event = event;

@@ -11,9 +11,9 @@ import dev.sluice.config.Route;
 import dev.sluice.pipeline.Event;
 import dev.sluice.pipeline.Ownership;
 import dev.sluice.pipeline.Progress;
+import dev.sluice.pipeline.RoutePermits;
 import dev.sluice.pipeline.Stopping;
-import dev.sluice.schedule.InFlightLimit;
-import dev.sluice.schedule.RouteLimiter;
+import dev.sluice.pipeline.WaitHook;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
@@ -85,16 +85,16 @@ public class Delivery {
      * Runs the state machine above; {@code limit} is the route's limiter (in-flight and rate
      * limits). The span and the route's meters see every way the machine ends, cancellation included.
      */
-    public Uni<Result> deliver(Route route, Event event, RouteLimiter limit) {
-        return deliver(route, event, limit, InFlightLimit.WaitHook.NONE);
+    public Uni<Result> deliver(Route route, Event event, RoutePermits limit) {
+        return deliver(route, event, limit, WaitHook.NONE);
     }
 
     /**
-     * As {@link #deliver(Route, Event, RouteLimiter)}; {@code waits} hears of every wait for a
+     * As {@link #deliver(Route, Event, RoutePermits)}; {@code waits} hears of every wait for a
      * route permit (first attempt, retries, a held dead letter), so the caller can count the record
      * as waiting and give back what waiting does not need.
      */
-    public Uni<Result> deliver(Route route, Event event, RouteLimiter limit, InFlightLimit.WaitHook waits) {
+    public Uni<Result> deliver(Route route, Event event, RoutePermits limit, WaitHook waits) {
         return Uni.createFrom().deferred(() -> {
             Span span = tracing.startDelivery(route, event);
             RouteMeters meters = stats.begin(route.name());
@@ -116,12 +116,12 @@ public class Delivery {
         });
     }
 
-    private Uni<Result> onRefused(Route route, Event event, String reason, RouteLimiter limit,
-            InFlightLimit.WaitHook waits) {
+    private Uni<Result> onRefused(Route route, Event event, String reason, RoutePermits limit,
+            WaitHook waits) {
         return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0, limit, waits);
     }
 
-    private Uni<Result> onAttempt(Route route, Event event, RouteLimiter limit, InFlightLimit.WaitHook waits,
+    private Uni<Result> onAttempt(Route route, Event event, RoutePermits limit, WaitHook waits,
             int attempt, Span span, RouteMeters meters) {
         return slot(limit, waits, attempt)
                 .chain(permit -> {
@@ -162,15 +162,12 @@ public class Delivery {
      * permit is granted to an attempt that has gone. Retries keep waiting: they are deliveries
      * under way, and the drain lets them finish until its deadline.
      */
-    private Uni<RouteLimiter.Pass> slot(RouteLimiter limit, InFlightLimit.WaitHook waits, int attempt) {
-        if (attempt > 1) {
-            return limit.acquire(waits);
-        }
-        return limit.acquireUnless(stopping.began(), waits);
+    private Uni<RoutePermits.Pass> slot(RoutePermits limit, WaitHook waits, int attempt) {
+        return limit.attempt(attempt > 1 ? null : stopping.began(), waits);
     }
 
     /** What the answer says about the target's capacity; also gives the route permit back. */
-    private static void report(RouteLimiter.Pass pass, AttemptOutcome outcome) {
+    private static void report(RoutePermits.Pass pass, AttemptOutcome outcome) {
         if (outcome.isBackpressure()) {
             pass.onDrop();
         } else if (outcome.isAnswer()) {
@@ -184,7 +181,7 @@ public class Delivery {
         return Uni.createFrom().item(Result.DELIVERED);
     }
 
-    private Uni<Result> onRetriable(Route route, Event event, RouteLimiter limit, InFlightLimit.WaitHook waits,
+    private Uni<Result> onRetriable(Route route, Event event, RoutePermits limit, WaitHook waits,
             int attempt, AttemptOutcome outcome, Span span, RouteMeters meters) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         meters.onRetried();
@@ -202,8 +199,8 @@ public class Delivery {
      * write retried until it succeeds or the drain begins: a nack would fail the whole channel, and
      * acking would lose the record.
      */
-    private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts, RouteLimiter limit,
-            InFlightLimit.WaitHook waits) {
+    private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts, RoutePermits limit,
+            WaitHook waits) {
         if (hold.degraded(route)) {
             // its dead-letter topic is known bad: join the held records rather than try a write that
             // may block the dead-letter producer for max.block.ms (the held records' probe finds out)

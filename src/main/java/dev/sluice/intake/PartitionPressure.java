@@ -16,6 +16,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.schedule.PartitionWaits;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 
@@ -51,7 +52,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
  * cross. Pausing never loses anything: a paused partition is simply not fetched.
  */
 @ApplicationScoped
-public class PartitionPressure {
+public class PartitionPressure implements PartitionWaits {
     private static final Logger LOG = Logger.getLogger(PartitionPressure.class);
     static final String CHANNEL = "sluice-in";
 
@@ -104,6 +105,7 @@ public class PartitionPressure {
     }
 
     /** A record of this partition started waiting behind its lane or for a route permit. */
+    @Override
     public void waiting(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
         synchronized (this) {
@@ -117,6 +119,7 @@ public class PartitionPressure {
     }
 
     /** A record of this partition stopped waiting (its delivery started, or it was dropped). */
+    @Override
     public void doneWaiting(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
         boolean released;

@@ -16,7 +16,7 @@ import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.Delivery;
 import dev.sluice.pipeline.Event;
-import dev.sluice.intake.PartitionPressure;
+import dev.sluice.pipeline.WaitHook;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -41,7 +41,7 @@ public class Dispatcher {
     private volatile Plan plan;
     private final Lanes.WaitListener pressure;
 
-    Dispatcher(CurrentConfig config, Delivery delivery, PartitionPressure partitions, Vertx vertx) {
+    Dispatcher(CurrentConfig config, Delivery delivery, PartitionWaits partitions, Vertx vertx) {
         this.delivery = delivery;
         this.pressure = new Lanes.WaitListener() {
             @Override
@@ -128,7 +128,7 @@ public class Dispatcher {
      * slot. So the records of a saturated route cannot take the global budget from other routes.
      * Shared by the record's routes: each wait is told once and ends once (InFlightLimit).
      */
-    private final class PermitWaits implements InFlightLimit.WaitHook {
+    private final class PermitWaits implements WaitHook {
         private final PartitionLane partition;
         private final Lanes.Parking parking;
 

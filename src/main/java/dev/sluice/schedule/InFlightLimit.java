@@ -4,6 +4,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.IntSupplier;
 
+import dev.sluice.pipeline.RoutePermits;
+import dev.sluice.pipeline.WaitHook;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -31,32 +33,6 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * granted before it was announced is announced never), so a count kept by the hook cannot drift.
  */
 public final class InFlightLimit {
-    /**
-     * Told when an acquirer could not have its permit at once and queued, and when it left the
-     * queue (granted, refused or cancelled). {@link #waiting} and {@link #doneWaiting} run under the
-     * waiter's own lock (never this limit's): keep them short and non-blocking. {@link #queued} runs
-     * after {@link #waiting}, under no lock, possibly after the permit was granted.
-     */
-    public interface WaitHook {
-        WaitHook NONE = new WaitHook() {
-            @Override
-            public void waiting() {
-            }
-
-            @Override
-            public void doneWaiting() {
-            }
-        };
-
-        void waiting();
-
-        void doneWaiting();
-
-        /** The waiter was announced: it may give back what waiting does not need (e.g. park). */
-        default void queued() {
-        }
-    }
-
     private final int maxWaiters;
     private final Deque<Waiter> waiters = new ArrayDeque<>();
     private int limit;
@@ -318,7 +294,7 @@ public final class InFlightLimit {
     }
 
     /** One unit of in-flight capacity; {@link #release} is idempotent. */
-    public static final class Permit {
+    public static final class Permit implements RoutePermits.Slot {
         private final InFlightLimit owner;
         private boolean released;
 
@@ -326,6 +302,7 @@ public final class InFlightLimit {
             this.owner = owner;
         }
 
+        @Override
         public void release() {
             synchronized (this) {
                 if (released) {

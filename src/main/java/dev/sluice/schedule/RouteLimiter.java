@@ -8,6 +8,8 @@ import dev.sluice.config.Concurrency;
 import dev.sluice.config.RateLimit;
 import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.pipeline.RoutePermits;
+import dev.sluice.pipeline.WaitHook;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -23,10 +25,10 @@ import io.smallrye.mutiny.Uni;
  * The token is taken last, right before the request goes out, so the bucket bounds requests sent,
  * not tokens handed out earlier; an attempt waiting for its token holds its route permit (and its
  * record's global permit), which bounds the waiters by the route's limit. An attempt waiting for
- * the route permit itself tells its {@link InFlightLimit.WaitHook}: the dispatcher counts it as
+ * the route permit itself tells its {@link WaitHook}: the dispatcher counts it as
  * waiting on its partition and parks it, so a saturated route cannot hold the global budget.
  */
-public final class RouteLimiter {
+public final class RouteLimiter implements RoutePermits {
     private final InFlightLimit inFlight;
     private final RateLimiter rate;
     private final LongSupplier clock;
@@ -84,25 +86,38 @@ public final class RouteLimiter {
      * the pass of a grant that came in the instant the stop won: RouteLimiterStopTest.)
      */
     public Uni<Pass> acquireUnless(Uni<Void> stop) {
-        return acquire(stop, InFlightLimit.WaitHook.NONE);
+        return acquire(stop, WaitHook.NONE);
     }
 
     /** As {@link #acquireUnless(Uni)}; {@code hook} hears of a wait for the route permit. */
-    public Uni<Pass> acquireUnless(Uni<Void> stop, InFlightLimit.WaitHook hook) {
+    public Uni<Pass> acquireUnless(Uni<Void> stop, WaitHook hook) {
         return acquire(stop, hook);
     }
 
     /** A route permit, then a rate token; cancelling gives back whatever was taken. */
     public Uni<Pass> acquire() {
-        return acquire(null, InFlightLimit.WaitHook.NONE);
+        return acquire(null, WaitHook.NONE);
     }
 
     /** As {@link #acquire()}; {@code hook} hears of a wait for the route permit. */
-    public Uni<Pass> acquire(InFlightLimit.WaitHook hook) {
+    public Uni<Pass> acquire(WaitHook hook) {
         return acquire(null, hook);
     }
 
-    private Uni<Pass> acquire(Uni<Void> stop, InFlightLimit.WaitHook hook) {
+    // a Uni only emits: read as a Uni of the supertype it is safe, and costs no operator per attempt
+    @Override
+    @SuppressWarnings("unchecked")
+    public Uni<RoutePermits.Pass> attempt(Uni<Void> stop, WaitHook waits) {
+        return (Uni<RoutePermits.Pass>) (Uni<? extends RoutePermits.Pass>) acquire(stop, waits);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Uni<RoutePermits.Slot> hold(WaitHook waits) {
+        return (Uni<RoutePermits.Slot>) (Uni<? extends RoutePermits.Slot>) inFlight.acquire(waits);
+    }
+
+    private Uni<Pass> acquire(Uni<Void> stop, WaitHook hook) {
         return inFlight.acquireUnless(stop, hook).onItem().transformToUni(permit -> permit == null
                 ? Uni.createFrom().<Pass> nullItem()
                 : rate.takeUnless(stop)
@@ -139,7 +154,7 @@ public final class RouteLimiter {
     }
 
     /** Leave to send one request, held until its outcome is reported. */
-    public final class Pass {
+    public final class Pass implements RoutePermits.Pass {
         private final InFlightLimit.Permit permit;
         private final long sentAt = clock.getAsLong();
         private final int inFlightAtSend = sending.incrementAndGet();
@@ -150,21 +165,25 @@ public final class RouteLimiter {
         }
 
         /** The target answered: the round trip is a sample of its latency. */
+        @Override
         public void onAnswer() {
             finish(true, false);
         }
 
         /** The target pushed back (429, 503, 504, timeout, connection error): the limit backs off. */
+        @Override
         public void onDrop() {
             finish(true, true);
         }
 
         /** An outcome that says nothing about the target's capacity (e.g. a 500). */
+        @Override
         public void onIgnore() {
             finish(false, false);
         }
 
         /** Gives the permit back if no outcome was reported (cancelled, abandoned); idempotent. */
+        @Override
         public void release() {
             onIgnore();
         }

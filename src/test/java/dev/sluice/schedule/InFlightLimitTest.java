@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.pipeline.WaitHook;
 import dev.sluice.schedule.InFlightLimit.Permit;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
@@ -279,7 +280,7 @@ class InFlightLimitTest {
     }
 
     /** Counts what the hook hears; fails the test on a doneWaiting before its waiting. */
-    private static final class CountingHook implements InFlightLimit.WaitHook {
+    private static final class CountingHook implements WaitHook {
         final AtomicInteger waiting = new AtomicInteger();
         final AtomicInteger told = new AtomicInteger();
         final AtomicInteger queued = new AtomicInteger();
