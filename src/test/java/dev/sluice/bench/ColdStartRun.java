@@ -11,10 +11,12 @@ import java.util.function.Supplier;
  * answered every record of it at least once: rate from the first delivery to the last and over
  * the second half, CPU (user + system of the whole process, from /proc) per 1,000 events over the
  * same spans, peak RSS (VmHWM), the most requests the sink held at once, and how long the process
- * took from its start to the first delivery. The process is stopped (SIGTERM) once all arrived,
+ * took from its start to the first delivery and to the last (the backlog drained, as a user waiting
+ * on a restarted pod sees it). The process is stopped (SIGTERM) once all arrived,
  * after a stall of {@link #STALL} with no new record, or when it exits on its own.
  */
-record ColdStartRun(String consumer, long records, String failure, double startToFirstSeconds, double perSecond,
+record ColdStartRun(String consumer, long records, String failure, double startToFirstSeconds, double startToAllSeconds,
+        double perSecond,
         double secondHalfPerSecond, double cpuMsPer1k, double secondHalfCpuMsPer1k, double cpus, long maxRssMiB,
         int peakAtSink, long duplicates, long foreign, long orderViolations, String machineCpu, String threads, int exit,
         Path log) {
@@ -95,19 +97,21 @@ record ColdStartRun(String consumer, long records, String failure, double startT
             if (failure != null) {
                 Report.progress("%s FAILED: %s", consumer, failure);
                 return new ColdStartRun(consumer, records, failure, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                        Double.NaN, cpus, rss, peak, d.duplicates(), d.foreign(), d.orderViolations(), machineCpu,
+                        Double.NaN, Double.NaN, cpus, rss, peak, d.duplicates(), d.foreign(), d.orderViolations(), machineCpu,
                         threadCpu, exit, app.log());
             }
             long half = records - (records + 1) / 2;
             double span = (d.allNanos() - d.firstNanos()) / 1e9;
             double secondHalf = (d.allNanos() - d.halfNanos()) / 1e9;
-            ColdStartRun run = new ColdStartRun(consumer, records, null, (d.firstNanos() - launched) / 1e9, records / span,
+            ColdStartRun run = new ColdStartRun(consumer, records, null, (d.firstNanos() - launched) / 1e9,
+                    (d.allNanos() - launched) / 1e9, records / span,
                     half / secondHalf, cpuMsPer1k(ticksAll - ticksFirst, records),
                     cpuMsPer1k(ticksAll - ticksHalf, half), cpus, rss, peak, d.duplicates(), d.foreign(),
                     d.orderViolations(), machineCpu, threadCpu, exit, app.log());
             Report.progress("%s: %.0f events/s (second half %.0f), %.0f ms CPU per 1k events, peak RSS %d MiB, "
-                    + "at most %d at the sink, first delivery %.1f s after the start; %s", consumer, run.perSecond(),
-                    run.secondHalfPerSecond(), run.cpuMsPer1k(), rss, peak, run.startToFirstSeconds(), d);
+                    + "at most %d at the sink, first delivery %.1f s after the start, last %.1f s; %s", consumer,
+                    run.perSecond(), run.secondHalfPerSecond(), run.cpuMsPer1k(), rss, peak, run.startToFirstSeconds(),
+                    run.startToAllSeconds(), d);
             return run;
         } finally {
             sink.listen(null);
