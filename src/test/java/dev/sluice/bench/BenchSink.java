@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -23,6 +24,9 @@ import io.vertx.core.http.HttpServerRequest;
  * <p>Counters: requests answered, requests held now and the peak since the last reset, and the sum
  * of hold times (arrival of the whole request to its answer), from which a window's mean hold and,
  * by Little's law, its mean number held follow.
+ *
+ * <p>A {@link Listener}, when one is set, is told of every answer with the request's body: what
+ * ColdStartBench needs to see every record arrive. Without one the body is dropped unread.
  */
 final class BenchSink implements AutoCloseable {
     /** Counters at one instant; two of them make a window. */
@@ -44,6 +48,11 @@ final class BenchSink implements AutoCloseable {
         }
     }
 
+    /** Told of each answered request, on the sink's event loop, with its body; keep it cheap. */
+    interface Listener {
+        void answered(Buffer body);
+    }
+
     private final Vertx vertx;
     private final HttpServer server;
     private final long latencyMs;
@@ -55,6 +64,7 @@ final class BenchSink implements AutoCloseable {
     private final int servers;
     private final java.util.ArrayDeque<Runnable> queue = new java.util.ArrayDeque<>();
     private int busy;
+    private volatile Listener listener;
 
     /** A sink that answers 200 after {@code latencyMs}, on one event loop of its own. */
     BenchSink(long latencyMs) {
@@ -87,39 +97,52 @@ final class BenchSink implements AutoCloseable {
         return latencyMs;
     }
 
+    /** From now on, tells {@code l} of every answered request (null: no one). */
+    void listen(Listener l) {
+        this.listener = l;
+    }
+
     private void handle(HttpServerRequest request) {
         int now = held.incrementAndGet();
         peak.accumulateAndGet(now, Math::max);
-        // the body is read and dropped; the hold starts once the request has fully arrived
+        // the body is dropped, or kept for the listener; the hold starts once the request has fully arrived
+        Listener l = listener;
+        Buffer body = l == null ? null : Buffer.buffer();
         request.handler(chunk -> {
+            if (body != null) {
+                body.appendBuffer(chunk);
+            }
         });
         request.endHandler(v -> {
             long arrived = System.nanoTime();
             if (servers == 0) {
-                vertx.setTimer(latencyMs, t -> answer(request, arrived));
+                vertx.setTimer(latencyMs, t -> answer(request, arrived, l, body));
             } else {
-                serve(request, arrived);
+                serve(request, arrived, l, body);
             }
         });
         request.exceptionHandler(e -> held.decrementAndGet());
     }
 
-    private void answer(HttpServerRequest request, long arrived) {
+    private void answer(HttpServerRequest request, long arrived, Listener l, Buffer body) {
         holdNanos.addAndGet(System.nanoTime() - arrived);
         answered.incrementAndGet();
         held.decrementAndGet();
         request.response().setStatusCode(200).end();
+        if (l != null) {
+            l.answered(body);
+        }
     }
 
     /** Capacity mode: a free server takes the request for the latency; else it waits in line. */
-    private void serve(HttpServerRequest request, long arrived) {
+    private void serve(HttpServerRequest request, long arrived, Listener l, Buffer body) {
         if (busy >= servers) {
-            queue.addLast(() -> serve(request, arrived));
+            queue.addLast(() -> serve(request, arrived, l, body));
             return;
         }
         busy++;
         vertx.setTimer(latencyMs, t -> {
-            answer(request, arrived);
+            answer(request, arrived, l, body);
             busy--;
             Runnable next = queue.pollFirst();
             if (next != null) {
