@@ -1,0 +1,53 @@
+package dev.sluice.architecture;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The packages follow the record's path, arrows only downward: the intake hands a record to the
+ * scheduler, which matches it to routes and hands it to delivery; all of them share the vocabulary
+ * in {@code pipeline} and the config model. Operations (admin API, metrics, health and drain, the
+ * demo and the embedded broker) sit on top and read the stages. A failure names the class and the
+ * dependency that goes the wrong way; change the design rather than add an exception here.
+ *
+ * <pre>
+ *   api  metrics  lifecycle  demo  devkafka      operations
+ *   intake                                       Kafka to event, partition pauses
+ *   schedule                                     admission, staging, lanes, permits
+ *   route                                        which routes take an event
+ *   deliver                                      attempts, retries, dead letters
+ *   pipeline                                     event, signals, permit contract
+ *   config                                       the config model and its sources
+ * </pre>
+ */
+@AnalyzeClasses(packages = "dev.sluice", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule packagesFollowThePipelineDownward = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("Operations").definedBy("dev.sluice.api..", "dev.sluice.metrics..", "dev.sluice.lifecycle..",
+                    "dev.sluice.demo..", "dev.sluice.devkafka..")
+            .layer("Intake").definedBy("dev.sluice.intake..")
+            .layer("Schedule").definedBy("dev.sluice.schedule..")
+            .layer("Route").definedBy("dev.sluice.route..")
+            .layer("Deliver").definedBy("dev.sluice.deliver..")
+            .layer("Pipeline").definedBy("dev.sluice.pipeline..")
+            .layer("Config").definedBy("dev.sluice.config..")
+            .whereLayer("Operations").mayNotBeAccessedByAnyLayer()
+            .whereLayer("Intake").mayOnlyBeAccessedByLayers("Operations")
+            .whereLayer("Schedule").mayOnlyBeAccessedByLayers("Operations", "Intake")
+            .whereLayer("Route").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule")
+            .whereLayer("Deliver").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route")
+            .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver")
+            .whereLayer("Config").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver",
+                    "Pipeline");
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("dev.sluice.(*)..").should().beFreeOfCycles();
+}
