@@ -30,8 +30,8 @@ public interface SluiceSettings {
 
     /**
      * Records parked behind ordering lanes on top of max-in-flight: a record that has to wait for
-     * an earlier one of its key, or for a permit of its route, gives its in-flight permit back (so
-     * other keys, partitions and routes keep flowing) and takes one of these instead. When they are all taken, waiting records keep
+     * an earlier one of its key gives its in-flight permit back (so other keys and partitions keep
+     * flowing) and takes one of these instead. When they are all taken, waiting records keep
      * their in-flight permit and the intake slows down. Sluice never holds more than
      * max-in-flight + max-waiting records.
      */

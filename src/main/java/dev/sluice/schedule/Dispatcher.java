@@ -28,10 +28,10 @@ import io.vertx.core.Vertx;
  * record is held until the write succeeds (DeadLetterHold); a nack means an unexpected failure and
  * fails the channel. The returned Uni completes only once the record is acked, let go or nacked.
  *
- * <p>Records wait in lanes and for route permits holding a global in-flight permit, or, for a
- * record of one route, a parking slot instead; either way the partition counts them as waiting
- * and is held back past {@code max-waiting-per-partition}, so what waits is bounded and one
- * saturated route or hot key does not take the global budget from the others.
+ * <p>Records wait in lanes (holding a global in-flight permit, or, for a record of one route, a
+ * parking slot instead) and for route permits (holding their global permit); either way the
+ * partition counts them as waiting and is held back past {@code max-waiting-per-partition}, so a
+ * hot key or a saturated route holds at most that many records per partition it reads.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -106,7 +106,7 @@ public class Dispatcher {
             return Uni.createFrom().voidItem();
         }
         Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
-        PermitWaits waits = new PermitWaits(new PartitionLane(event.topic(), event.partition()), park);
+        PermitWaits waits = new PermitWaits(new PartitionLane(event.topic(), event.partition()));
         List<Uni<Delivery.Result>> deliveries = routes.stream()
                 .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
                         () -> delivery.deliver(r, event, current.limiters().get(r.name()), waits), park))
@@ -123,18 +123,16 @@ public class Dispatcher {
     /**
      * A record waiting for a route permit (its route is at its in-flight limit, or a degraded
      * route's permits are all held) counts as waiting on its partition, as behind a lane: at
-     * {@code max-waiting-per-partition} the partition is held back, its staged records wait
-     * without taking global permits. And it parks: it gives back its global permit for a parking
-     * slot. So the records of a saturated route cannot take the global budget from other routes.
-     * Shared by the record's routes: each wait is told once and ends once (InFlightLimit).
+     * {@code max-waiting-per-partition} the partition is held back, and its staged records wait
+     * without taking global permits. It keeps its own global permit: parked, it would be sent
+     * later without one, and requests on the wire would exceed {@code max-in-flight}
+     * (DeliveryPipelineIT.globalLimitCapsAllRoutesTogether).
      */
     private final class PermitWaits implements WaitHook {
         private final PartitionLane partition;
-        private final Lanes.Parking parking;
 
-        PermitWaits(PartitionLane partition, Lanes.Parking parking) {
+        PermitWaits(PartitionLane partition) {
             this.partition = partition;
-            this.parking = parking;
         }
 
         @Override
@@ -145,11 +143,6 @@ public class Dispatcher {
         @Override
         public void doneWaiting() {
             pressure.doneWaiting(partition);
-        }
-
-        @Override
-        public void queued() {
-            parking.park();
         }
     }
 
