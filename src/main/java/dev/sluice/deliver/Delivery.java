@@ -83,16 +83,8 @@ public class Delivery {
 
     /**
      * Runs the state machine above; {@code limit} is the route's limiter (in-flight and rate
-     * limits). The span and the route's meters see every way the machine ends, cancellation included.
-     */
-    public Uni<Result> deliver(Route route, Event event, RoutePermits limit) {
-        return deliver(route, event, limit, WaitHook.NONE);
-    }
-
-    /**
-     * As {@link #deliver(Route, Event, RoutePermits)}; {@code waits} hears of every wait for a
-     * route permit (first attempt, retries, a held dead letter), so the caller can count the record
-     * as waiting and give back what waiting does not need.
+     * limits), {@code waits} hears of every wait for one of its permits (first attempt, retries, a
+     * held dead letter), so the caller can count the record as waiting. The span and the route's meters see every way the machine ends, cancellation included.
      */
     public Uni<Result> deliver(Route route, Event event, RoutePermits limit, WaitHook waits) {
         return Uni.createFrom().deferred(() -> {

@@ -3,9 +3,8 @@ package dev.sluice.pipeline;
 /**
  * Told when a record could not have a permit at once and queued for it, and when it left the
  * queue (granted, refused or cancelled): {@code waiting} once, then {@code doneWaiting} once, in
- * that order whatever the threads, so a count kept by the hook cannot drift. {@link #waiting} and
- * {@link #doneWaiting} may run under the waiter's own lock: keep them short and non-blocking.
- * {@link #queued} runs after {@link #waiting}, under no lock, possibly after the permit was granted.
+ * that order whatever the threads, so a count kept by the hook cannot drift. Both may run under
+ * the waiter's own lock: keep them short and non-blocking.
  */
 public interface WaitHook {
     WaitHook NONE = new WaitHook() {
@@ -21,8 +20,4 @@ public interface WaitHook {
     void waiting();
 
     void doneWaiting();
-
-    /** The wait was announced: the record may give back what waiting does not need (e.g. park). */
-    default void queued() {
-    }
 }

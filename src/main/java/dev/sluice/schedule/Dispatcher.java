@@ -40,9 +40,11 @@ public class Dispatcher {
     private final RouteResources resources;
     private volatile Plan plan;
     private final Lanes.WaitListener pressure;
+    private final PartitionWaits partitions;
 
     Dispatcher(CurrentConfig config, Delivery delivery, PartitionWaits partitions, Vertx vertx) {
         this.delivery = delivery;
+        this.partitions = partitions;
         this.pressure = new Lanes.WaitListener() {
             @Override
             public void waiting(Object lane) {
@@ -106,7 +108,7 @@ public class Dispatcher {
             return Uni.createFrom().voidItem();
         }
         Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
-        PermitWaits waits = new PermitWaits(new PartitionLane(event.topic(), event.partition()));
+        PermitWaits waits = new PermitWaits(event.topic(), event.partition());
         List<Uni<Delivery.Result>> deliveries = routes.stream()
                 .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
                         () -> delivery.deliver(r, event, current.limiters().get(r.name()), waits), park))
@@ -129,20 +131,22 @@ public class Dispatcher {
      * (DeliveryPipelineIT.globalLimitCapsAllRoutesTogether).
      */
     private final class PermitWaits implements WaitHook {
-        private final PartitionLane partition;
+        private final String topic;
+        private final int partition;
 
-        PermitWaits(PartitionLane partition) {
+        PermitWaits(String topic, int partition) {
+            this.topic = topic;
             this.partition = partition;
         }
 
         @Override
         public void waiting() {
-            pressure.waiting(partition);
+            partitions.waiting(topic, partition);
         }
 
         @Override
         public void doneWaiting() {
-            pressure.doneWaiting(partition);
+            partitions.doneWaiting(topic, partition);
         }
     }
 

@@ -25,8 +25,9 @@ import io.smallrye.mutiny.Uni;
  * The token is taken last, right before the request goes out, so the bucket bounds requests sent,
  * not tokens handed out earlier; an attempt waiting for its token holds its route permit (and its
  * record's global permit), which bounds the waiters by the route's limit. An attempt waiting for
- * the route permit itself tells its {@link WaitHook}: the dispatcher counts it as
- * waiting on its partition and parks it, so a saturated route cannot hold the global budget.
+ * the route permit itself tells its {@link WaitHook}: the dispatcher counts it as waiting on its
+ * partition, which is held back past max-waiting-per-partition, so a saturated route holds its
+ * share of the global budget, not all of it.
  */
 public final class RouteLimiter implements RoutePermits {
     private final InFlightLimit inFlight;
@@ -89,19 +90,9 @@ public final class RouteLimiter implements RoutePermits {
         return acquire(stop, WaitHook.NONE);
     }
 
-    /** As {@link #acquireUnless(Uni)}; {@code hook} hears of a wait for the route permit. */
-    public Uni<Pass> acquireUnless(Uni<Void> stop, WaitHook hook) {
-        return acquire(stop, hook);
-    }
-
     /** A route permit, then a rate token; cancelling gives back whatever was taken. */
     public Uni<Pass> acquire() {
         return acquire(null, WaitHook.NONE);
-    }
-
-    /** As {@link #acquire()}; {@code hook} hears of a wait for the route permit. */
-    public Uni<Pass> acquire(WaitHook hook) {
-        return acquire(null, hook);
     }
 
     // a Uni only emits: read as a Uni of the supertype it is safe, and costs no operator per attempt

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
@@ -48,7 +47,6 @@ import dev.sluice.testing.TestSink;
  */
 class MissingDeadLetterTopicIT {
     private static final String TOKEN = "dlq-token";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static TestEnvironment env;
 
     @BeforeAll
@@ -110,7 +108,7 @@ class MissingDeadLetterTopicIT {
             HttpResponse<String> validate = app.post("/admin/config/validate", missing, TOKEN);
             assertEquals(400, validate.statusCode(), validate.body());
             assertTrue(validate.body().contains("routes[0].dead-letter-topic"), validate.body());
-            assertEquals(0, status(app).path("configVersion").asLong(), "nothing applied");
+            assertEquals(0, app.status().path("configVersion").asLong(), "nothing applied");
 
             // a record that needs the missing topic is held; the rest of route a and all of b go on
             long bad1 = kafka.send("mdl.a", "bad-1", "bad-1", Map.of()).offset();
@@ -119,14 +117,14 @@ class MissingDeadLetterTopicIT {
             kafka.sendAll("mdl.b", bIds);
             await().atMost(Duration.ofSeconds(30)).until(() -> a.accepted().containsAll(List.of("good-1", "good-2"))
                     && env.sink().missing("/b", bIds).isEmpty());
-            await().atMost(Duration.ofSeconds(20)).until(() -> route(status(app), "a").path("deadLetterHeld").asInt() == 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> SluiceProcess.routeStatus(app.status(), "a").path("deadLetterHeld").asInt() == 1);
             // held longer than stuck-after (8 s): liveness stays UP, nothing committed past the record
             List<String> bLater = IntStream.range(0, 20).mapToObj(i -> "b-later-" + i).toList();
             kafka.sendAll("mdl.b", bLater);
             await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(12)).until(() -> app.get("/q/health/live") == 200
                     && kafka.committed("sluice", "mdl.a", 0).orElse(-1) <= bad1);
             assertTrue(env.sink().missing("/b", bLater).isEmpty(), "route b delivered while a held its record");
-            JsonNode ra = route(status(app), "a");
+            JsonNode ra = SluiceProcess.routeStatus(app.status(), "a");
             assertTrue(ra.path("degraded").asBoolean(), ra.toString());
             assertTrue(ra.path("degradedReason").asText().contains("mdl.a.dlq"), ra.toString());
             String health = app.getBody("/q/health");
@@ -162,7 +160,7 @@ class MissingDeadLetterTopicIT {
             // held at SIGTERM: left unacked for the next owner, and the drain does not wait for it
             kafka.deleteTopic("mdl.a.dlq2");
             long bad3 = kafka.send("mdl.a", "bad-3", "bad-3", Map.of()).offset();
-            await().atMost(Duration.ofSeconds(30)).until(() -> route(status(app), "a").path("deadLetterHeld").asInt() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> SluiceProcess.routeStatus(app.status(), "a").path("deadLetterHeld").asInt() == 1);
             long stopping = System.nanoTime();
             assertEquals(0, app.terminate(Duration.ofSeconds(30)));
             long drainMs = (System.nanoTime() - stopping) / 1_000_000;
@@ -179,25 +177,9 @@ class MissingDeadLetterTopicIT {
                 + deadLetters + "\"}";
     }
 
-    private static JsonNode status(SluiceProcess app) {
-        try {
-            return JSON.readTree(app.getBody("/admin/status"));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode route(JsonNode status, String name) {
-        for (JsonNode r : status.path("routes")) {
-            if (r.path("name").asText().equals(name)) {
-                return r;
-            }
-        }
-        throw new AssertionError("no route " + name + " in " + status);
-    }
 
     private static boolean degraded(SluiceProcess app, String name) {
-        return route(status(app), name).path("degraded").asBoolean(false);
+        return SluiceProcess.routeStatus(app.status(), name).path("degraded").asBoolean(false);
     }
 
     private static double gauge(SluiceProcess app, String name, String route) {

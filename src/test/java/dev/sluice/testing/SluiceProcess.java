@@ -16,11 +16,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * The packaged application (target/quarkus-app) running as a separate process, the way it runs in
  * production: real signals, real exit codes. Its output goes to a log file under target/.
  */
 public final class SluiceProcess implements AutoCloseable {
+    private static final ObjectMapper STATUS_JSON = new ObjectMapper();
     private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
 
     private final Process process;
@@ -121,6 +125,25 @@ public final class SluiceProcess implements AutoCloseable {
     }
 
     /** Body of a GET on the app (throws when it does not answer). */
+    /** {@code GET /admin/status}, parsed. */
+    public JsonNode status() {
+        try {
+            return STATUS_JSON.readTree(getBody("/admin/status"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One route's entry of {@link #status()}; fails if the route is not there. */
+    public static JsonNode routeStatus(JsonNode status, String name) {
+        for (JsonNode r : status.path("routes")) {
+            if (r.path("name").asText().equals(name)) {
+                return r;
+            }
+        }
+        throw new AssertionError("no route " + name + " in " + status);
+    }
+
     public String getBody(String path) {
         try {
             return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
