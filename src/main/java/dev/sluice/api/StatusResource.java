@@ -92,6 +92,8 @@ public class StatusResource {
         out.put("maxParked", intake.maxParked());
         out.put("inFlight", intake.inFlight());
         out.put("maxInFlight", intake.globalLimit().limit());
+        // requests on the wire across all routes: at most maxInFlight, parked records included
+        out.put("requestsInFlight", dispatcher.wireLimit().inFlight());
         // received from Kafka, waiting for an in-flight permit (the consumer pauses when it fills)
         out.put("staged", intake.staged());
         List<Map<String, Object>> routes = config.get().routes().stream().map(r -> route(r, paused)).toList();

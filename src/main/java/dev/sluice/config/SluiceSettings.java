@@ -16,7 +16,10 @@ import io.smallrye.config.WithName;
 @ConfigMapping(prefix = "sluice")
 public interface SluiceSettings {
 
-    /** Most records in flight at once across all routes (accepted from Kafka, not yet acked). */
+    /**
+     * Most records in flight at once across all routes (accepted from Kafka, not yet acked; parked
+     * records on top, see max-waiting), and most requests on the wire at once across all routes.
+     */
     @WithDefault("256")
     int maxInFlight();
 
@@ -29,9 +32,10 @@ public interface SluiceSettings {
     int maxWaitingPerPartition();
 
     /**
-     * Records parked behind ordering lanes on top of max-in-flight: a record that has to wait for
-     * an earlier one of its key gives its in-flight permit back (so other keys and partitions keep
-     * flowing) and takes one of these instead. When they are all taken, waiting records keep
+     * Records parked on top of max-in-flight: a record of one route that has to wait for an
+     * earlier one of its key, or for a permit of its route, gives its in-flight permit back (so
+     * other keys, partitions and routes keep flowing) and takes one of these instead; sent later,
+     * it still counts towards the requests on the wire. When they are all taken, waiting records keep
      * their in-flight permit and the intake slows down. Sluice never holds more than
      * max-in-flight + max-waiting records.
      */

@@ -54,7 +54,9 @@ public class PipelineGauges {
         global.add(Gauge.builder("sluice.records.in.flight.limit", intake, i -> i.globalLimit().limit()).strongReference(true)
                 .description("Most records in flight at once, across all routes").register(registry));
         global.add(Gauge.builder("sluice.records.parked", intake, Intake::parked).strongReference(true)
-                .description("Records parked behind ordering lanes (they gave their in-flight permit back)").register(registry));
+                .description("Records parked behind ordering lanes or waiting for a route permit (they gave their in-flight permit back)").register(registry));
+        global.add(Gauge.builder("sluice.requests.in.flight", dispatcher, d -> d.wireLimit().inFlight()).strongReference(true)
+                .description("Requests on the wire across all routes (at most the global max-in-flight)").register(registry));
         global.add(Gauge.builder("sluice.partitions.paused.for.lanes", pressure, PartitionPressure::pausedCount).strongReference(true)
                 .description("Partitions paused because too many of their records wait behind lanes or for route permits").register(registry));
         global.add(Gauge.builder("sluice.config.version", config, c -> c.versioned().version()).strongReference(true)

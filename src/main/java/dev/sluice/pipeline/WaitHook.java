@@ -20,4 +20,12 @@ public interface WaitHook {
     void waiting();
 
     void doneWaiting();
+
+    /**
+     * Told after {@link #waiting()}, outside every lock, when the waiter is still in the queue:
+     * the waiter may give back what waiting does not need (a record parks: its admission permit
+     * goes back for a parking slot). Default: nothing.
+     */
+    default void queued() {
+    }
 }

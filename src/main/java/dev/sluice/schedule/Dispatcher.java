@@ -28,10 +28,12 @@ import io.vertx.core.Vertx;
  * record is held until the write succeeds (DeadLetterHold); a nack means an unexpected failure and
  * fails the channel. The returned Uni completes only once the record is acked, let go or nacked.
  *
- * <p>Records wait in lanes (holding a global in-flight permit, or, for a record of one route, a
- * parking slot instead) and for route permits (holding their global permit); either way the
- * partition counts them as waiting and is held back past {@code max-waiting-per-partition}, so a
- * hot key or a saturated route holds at most that many records per partition it reads.
+ * <p>Records wait in lanes and for route permits; either way the partition counts them as
+ * waiting and is held back past {@code max-waiting-per-partition}, and a record of one route
+ * parks (gives its admission permit back for a parking slot), so a hot key or a saturated route
+ * holds at most that many records per partition it reads, and other routes keep their budget.
+ * Requests on the wire are bounded apart from admission, by the wire limit all route limiters
+ * share (the global max-in-flight), so a parked record sent later never exceeds it.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -108,7 +110,7 @@ public class Dispatcher {
             return Uni.createFrom().voidItem();
         }
         Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
-        PermitWaits waits = new PermitWaits(event.topic(), event.partition());
+        PermitWaits waits = new PermitWaits(event.topic(), event.partition(), park);
         List<Uni<Delivery.Result>> deliveries = routes.stream()
                 .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
                         () -> delivery.deliver(r, event, current.limiters().get(r.name()), waits), park))
@@ -126,17 +128,26 @@ public class Dispatcher {
      * A record waiting for a route permit (its route is at its in-flight limit, or a degraded
      * route's permits are all held) counts as waiting on its partition, as behind a lane: at
      * {@code max-waiting-per-partition} the partition is held back, and its staged records wait
-     * without taking global permits. It keeps its own global permit: parked, it would be sent
-     * later without one, and requests on the wire would exceed {@code max-in-flight}
-     * (DeliveryPipelineIT.globalLimitCapsAllRoutesTogether).
+     * without taking global permits. And it parks (a record of one route): its admission permit
+     * goes back for a parking slot, so a saturated route's waiters leave the global budget to the
+     * other routes. Sent later, it takes a wire permit like every request, so requests on the
+     * wire stay within {@code max-in-flight} (DeliveryPipelineIT.globalLimitCapsAllRoutesTogether).
+     * Shared by the record's routes: each wait is told once and ends once (InFlightLimit).
      */
     private final class PermitWaits implements WaitHook {
         private final String topic;
         private final int partition;
+        private final Lanes.Parking parking;
 
-        PermitWaits(String topic, int partition) {
+        PermitWaits(String topic, int partition, Lanes.Parking parking) {
             this.topic = topic;
             this.partition = partition;
+            this.parking = parking;
+        }
+
+        @Override
+        public void queued() {
+            parking.park();
         }
 
         @Override
@@ -186,6 +197,11 @@ public class Dispatcher {
     public InFlightLimit limitOf(String route) {
         RouteLimiter limiter = plan.limiters().get(route);
         return limiter == null ? null : limiter.inFlightLimit();
+    }
+
+    /** Requests on the wire across all routes, and their limit (the global max-in-flight). */
+    public InFlightLimit wireLimit() {
+        return resources.wire();
     }
 
     /** The limiter of a route (concurrency mode, rate limit), for status; null for an unknown route. */

@@ -87,8 +87,8 @@ public final class InFlightLimit {
 
     private void enqueue(Waiter waiter, UniEmitter<? super Permit> emitter, Uni<Void> stop) {
         boolean queued = queue(waiter, emitter);
-        if (queued) {
-            waiter.announce();
+        if (queued && waiter.announce()) {
+            waiter.hook.queued();
         }
         if (queued && stop != null) {
             // subscribed outside the lock: a signal that has fired already refuses at once
@@ -273,12 +273,14 @@ public final class InFlightLimit {
             this.hook = hook;
         }
 
-        /** Tells the hook it waits, unless it has left already. */
-        synchronized void announce() {
+        /** Tells the hook it waits, unless it has left already; true when it told. */
+        synchronized boolean announce() {
             if (told == 0) {
                 told = 1;
                 hook.waiting();
+                return true;
             }
+            return false;
         }
 
         /** Left the queue: tells the hook if it was told of the wait; never tells it later. */

@@ -14,24 +14,31 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * When a route's next attempt may go out: its in-flight limit (fixed at max-in-flight, or moved
- * by an {@link AdaptiveLimit}) and its rate limit. One per route, kept across config snapshots so
- * counts, queues and what the adaptive limit learnt carry over.
+ * by an {@link AdaptiveLimit}), its rate limit, and the wire limit all routes share (the global
+ * {@code sluice.max-in-flight}, counted in requests). One per route, kept across config snapshots
+ * so counts, queues and what the adaptive limit learnt carry over.
  *
  * <pre>
- *   acquire: route permit (InFlightLimit, FIFO) --> rate token (RateLimiter, FIFO, timer-driven) --> Pass: send now
- *   answer:  exactly one of Pass.onAnswer (an RTT sample) | onDrop (backpressure) | onIgnore --> permit back
+ *   acquire: route permit (InFlightLimit, FIFO) --> rate token (RateLimiter, FIFO, timer-driven)
+ *            --> wire permit (shared InFlightLimit, FIFO) --> Pass: send now
+ *   answer:  exactly one of Pass.onAnswer (an RTT sample) | onDrop (backpressure) | onIgnore --> permits back
  * </pre>
  *
- * The token is taken last, right before the request goes out, so the bucket bounds requests sent,
- * not tokens handed out earlier; an attempt waiting for its token holds its route permit (and its
- * record's global permit), which bounds the waiters by the route's limit. An attempt waiting for
- * the route permit itself tells its {@link WaitHook}: the dispatcher counts it as waiting on its
- * partition, which is held back past max-waiting-per-partition, so a saturated route holds its
- * share of the global budget, not all of it.
+ * The token is taken right before the wire permit, so the bucket bounds requests sent, not tokens
+ * handed out earlier; an attempt waiting for its token holds its route permit, which bounds the
+ * waiters by the route's limit. The wire permit comes last and is held only while the request is
+ * on the wire: its holders always finish (the route timeout bounds every exchange), so waiting for
+ * it never deadlocks, and records waiting for a route permit or behind a lane may give their
+ * admission permit back (park) without the requests on the wire ever outnumbering the global
+ * limit. An attempt waiting for the route permit itself tells its {@link WaitHook}: the
+ * dispatcher counts it as waiting on its partition (held back past max-waiting-per-partition) and
+ * parks it, so a saturated route holds its share of the global budget, not all of it.
  */
 public final class RouteLimiter implements RoutePermits {
     private final InFlightLimit inFlight;
     private final RateLimiter rate;
+    /** Requests on the wire across all routes: shared by every route's limiter. */
+    private final InFlightLimit wire;
     private final LongSupplier clock;
     /** Requests of this route on the wire (permits held by attempts that have their token). */
     private final AtomicInteger sending = new AtomicInteger();
@@ -40,8 +47,15 @@ public final class RouteLimiter implements RoutePermits {
     /** The route's max-in-flight: the limit while fixed. */
     private volatile int fixedLimit;
 
+    /** A route on its own (tests): a wire limit of its own, as large as any route's. */
     public RouteLimiter(Route route, LongSupplier nanoClock, RateLimiter.Timers timers) {
+        this(route, nanoClock, timers, wireLimit(SluiceConfig.MAX_IN_FLIGHT_CEILING));
+    }
+
+    /** A route of the pipeline: {@code wire} is shared by all routes (see {@link #wireLimit}). */
+    public RouteLimiter(Route route, LongSupplier nanoClock, RateLimiter.Timers timers, InFlightLimit wire) {
         this.clock = nanoClock;
+        this.wire = wire;
         this.fixedLimit = route.maxInFlight();
         Concurrency c = route.concurrency();
         // waiters hold global permits or parking slots, so what Sluice holds bounds them whatever the config
@@ -108,11 +122,22 @@ public final class RouteLimiter implements RoutePermits {
         return (Uni<RoutePermits.Slot>) (Uni<? extends RoutePermits.Slot>) inFlight.acquire(waits);
     }
 
+    /**
+     * The limit on requests on the wire across all routes, {@code limit} to start with. Its
+     * waiters each hold a route permit and a record's admission permit or parking slot, so their
+     * number is bounded by what Sluice holds; the cap is a hard stop that cannot be reached.
+     */
+    public static InFlightLimit wireLimit(int limit) {
+        return new InFlightLimit(limit, SluiceConfig.MAX_HELD * SluiceConfig.MAX_ROUTES);
+    }
+
     private Uni<Pass> acquire(Uni<Void> stop, WaitHook hook) {
         return inFlight.acquireUnless(stop, hook).onItem().transformToUni(permit -> permit == null
                 ? Uni.createFrom().<Pass> nullItem()
                 : rate.takeUnless(stop)
-                        .onItem().transform(go -> go ? new Pass(permit) : refused(permit))
+                        .onItem().transformToUni(go -> go
+                                ? wire.acquireUnless(stop).onItem().transform(w -> w == null ? refused(permit) : new Pass(permit, w))
+                                : Uni.createFrom().item(refused(permit)))
                         .onCancellation().invoke(permit::release)
                         .onFailure().invoke(permit::release));
     }
@@ -120,6 +145,11 @@ public final class RouteLimiter implements RoutePermits {
     private static Pass refused(InFlightLimit.Permit permit) {
         permit.release();
         return null;
+    }
+
+    /** Requests on the wire across all routes, and their limit (the global max-in-flight). */
+    public InFlightLimit wire() {
+        return wire;
     }
 
     /** The current in-flight limit (the adaptive one's latest value when adaptive). */
@@ -147,12 +177,14 @@ public final class RouteLimiter implements RoutePermits {
     /** Leave to send one request, held until its outcome is reported. */
     public final class Pass implements RoutePermits.Pass {
         private final InFlightLimit.Permit permit;
+        private final InFlightLimit.Permit onWire;
         private final long sentAt = clock.getAsLong();
         private final int inFlightAtSend = sending.incrementAndGet();
         private final AtomicBoolean done = new AtomicBoolean();
 
-        private Pass(InFlightLimit.Permit permit) {
+        private Pass(InFlightLimit.Permit permit, InFlightLimit.Permit onWire) {
             this.permit = permit;
+            this.onWire = onWire;
         }
 
         /** The target answered: the round trip is a sample of its latency. */
@@ -184,6 +216,8 @@ public final class RouteLimiter implements RoutePermits {
                 return;
             }
             sending.decrementAndGet();
+            // the wire first: a record waiting for this route's permit takes a wire permit next
+            onWire.release();
             permit.release();
             AdaptiveLimit a = adaptive;
             if (sample && a != null && a.onSample(clock.getAsLong() - sentAt, inFlightAtSend, dropped)) {

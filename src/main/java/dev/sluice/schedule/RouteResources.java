@@ -24,6 +24,8 @@ final class RouteResources {
     private final LongSupplier clock;
     private final RateLimiter.Timers timers;
     private final Lanes.WaitListener pressure;
+    /** Requests on the wire across all routes, at most the global max-in-flight; shared by every limiter. */
+    private final InFlightLimit wire = RouteLimiter.wireLimit(1);
 
     RouteResources(LongSupplier clock, RateLimiter.Timers timers, Lanes.WaitListener pressure) {
         this.clock = clock;
@@ -33,10 +35,12 @@ final class RouteResources {
 
     /** Brings the routes of {@code next} in, updates those that stay, drops idle ones that went. */
     void apply(SluiceConfig next) {
+        // growth lets waiting requests go at once; shrinking waits for requests on the wire to end
+        wire.resize(next.maxInFlight());
         for (Route r : next.routes()) {
             RouteLimiter existing = limiters.get(r.name());
             if (existing == null) {
-                limiters.put(r.name(), new RouteLimiter(r, clock, timers));
+                limiters.put(r.name(), new RouteLimiter(r, clock, timers, wire));
             } else {
                 existing.apply(r);
             }
@@ -57,6 +61,10 @@ final class RouteResources {
     private static boolean idle(RouteLimiter limiter, Lanes l) {
         return limiter.inFlightLimit().inFlight() == 0 && limiter.inFlightLimit().waiting() == 0
                 && limiter.waitingForRate() == 0 && (l == null || l.laneCount() == 0);
+    }
+
+    InFlightLimit wire() {
+        return wire;
     }
 
     Map<String, RouteLimiter> limiters() {

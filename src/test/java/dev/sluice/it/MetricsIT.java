@@ -115,8 +115,8 @@ class MetricsIT {
     }
 
     /**
-     * The sink holds every request of route "held": the global limit fills, the connector's queue
-     * fills, the consumer pauses, and the lag of the backlog shows. Released, the backlog is
+     * The sink holds every request of route "held": its limit fills, the records waiting for it
+     * park until their partition is held back, the consumer pauses, and the lag of the backlog shows. Released, the backlog is
      * delivered and the lag goes back to 0.
      */
     @Test
@@ -130,7 +130,12 @@ class MetricsIT {
                 assertEquals(1, s.value("sluice_consumer_paused", held), "paused while the pipeline is full");
                 assertTrue(s.value("sluice_consumer_lag", held) > 0, "lag while paused");
                 assertEquals(4, s.value("sluice_in_flight", Map.of("route", "held")), "the route's limit is used up");
-                assertEquals(32, s.value("sluice_records_in_flight", Map.of()), "the global limit is used up");
+                // the records waiting for the route's permits park (64 = max-waiting-per-partition, at
+                // which the partition is held back): only the 4 on the wire hold global permits
+                assertEquals(64, s.value("sluice_records_parked", Map.of()), "waiting for the route, parked");
+                assertEquals(4 + 64, s.value("sluice_records_in_flight", Map.of()), "on the wire and parked");
+                assertEquals(4, s.value("sluice_requests_in_flight", Map.of()), "requests on the wire");
+                assertEquals(1, s.value("sluice_partitions_paused_for_lanes", Map.of()), "held back for its waiting records");
             });
         } finally {
             sink().releaseHeld();

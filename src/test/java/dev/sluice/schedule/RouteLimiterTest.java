@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -20,6 +21,7 @@ import dev.sluice.config.RateLimit;
 import dev.sluice.config.RetryPolicy;
 import dev.sluice.config.Route;
 import dev.sluice.schedule.RouteLimiter.Pass;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 
 /** A route's permit, then its rate token; outcomes reported back; live changes of mode and rate. */
@@ -168,5 +170,43 @@ class RouteLimiterTest {
 
         limiter.apply(route(8, Concurrency.fixed(8), RateLimit.OFF));
         assertEquals(0, limiter.waitingForRate(), "turned off: the waiter goes");
+    }
+
+    /**
+     * The wire limit all routes share bounds requests on the wire whatever the routes' own
+     * limits: two routes of 4 under a wire limit of 5 get 5 passes, the sixth waits holding its
+     * route permit and goes out when any request of either route ends; a stop refuses it and gives
+     * its route permit back.
+     */
+    @Test
+    void theSharedWireLimitBoundsRequestsAcrossRoutes() {
+        InFlightLimit wire = RouteLimiter.wireLimit(5);
+        RouteLimiter a = new RouteLimiter(route(4, Concurrency.fixed(4), RateLimit.OFF), clock::get, (d, t) -> timers.add(t), wire);
+        RouteLimiter b = new RouteLimiter(route(4, Concurrency.fixed(4), RateLimit.OFF), clock::get, (d, t) -> timers.add(t), wire);
+        List<UniAssertSubscriber<Pass>> passes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            passes.add(acquire(a));
+            passes.add(acquire(b));
+        }
+        passes.subList(0, 5).forEach(UniAssertSubscriber::assertCompleted);
+        UniAssertSubscriber<Pass> sixth = passes.get(5);
+        sixth.assertNotTerminated();
+        assertEquals(5, wire.inFlight());
+        assertEquals(3, b.inFlightLimit().inFlight(), "the sixth holds its route permit while it waits for the wire");
+
+        passes.get(0).getItem().onAnswer(); // a request of route a ends: b's waiter goes
+        sixth.assertCompleted();
+        assertEquals(5, wire.inFlight());
+        assertEquals(2, a.inFlightLimit().inFlight());
+
+        CompletableFuture<Void> stop = new CompletableFuture<>();
+        UniAssertSubscriber<Pass> refused = a.acquireUnless(Uni.createFrom().completionStage(stop))
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+        refused.assertNotTerminated();
+        assertEquals(3, a.inFlightLimit().inFlight());
+        stop.complete(null);
+        refused.assertCompleted().assertItem(null);
+        assertEquals(2, a.inFlightLimit().inFlight(), "refused at the wire: its route permit went back");
+        assertEquals(5, wire.inFlight());
     }
 }
