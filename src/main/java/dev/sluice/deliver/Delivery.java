@@ -18,7 +18,8 @@ import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Delivers one event to one route, retrying and dead-lettering as the route's policy says.
+ * Delivers one event to one route, retrying and dead-lettering as the route's policy says,
+ * against the route's {@link Target} (picked by {@link Targets}); nothing here knows the protocol.
  *
  * <pre>
  *   start --> value check (ValueGate: max-value-bytes, expects)
@@ -26,7 +27,7 @@ import io.smallrye.mutiny.Uni;
  *                 |
  *                 |  +------------------ backoff elapsed ----------------------+
  *                 v  v                                                         |
- *             onAttempt(n): route permit + rate token, POST, report, permit back |
+ *             onAttempt(n): permits (route, rate, wire), Target.send, report   |
  *                 |                                                            |
  *                 +-- SUCCESS ----------------------------> DELIVERED           |
  *                 +-- RETRIABLE, n &lt; max-attempts -------> onRetriable: wait --+
@@ -59,7 +60,7 @@ public class Delivery {
     }
 
     private final ValueGate gate;
-    private final HttpTarget http;
+    private final Targets targets;
     private final DeadLetterWriter deadLetters;
     private final DeadLetterHold hold;
     private final DeliveryStats stats;
@@ -68,7 +69,7 @@ public class Delivery {
     private final DeliveryTracing tracing;
     private final Ownership revocations;
 
-    Delivery(ValueGate gate, HttpTarget http, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping,
+    Delivery(ValueGate gate, Targets targets, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping,
             Progress progress, DeliveryTracing tracing, Ownership revocations, DeadLetterHold hold) {
         this.hold = hold;
         this.revocations = revocations;
@@ -76,7 +77,7 @@ public class Delivery {
         this.tracing = tracing;
         this.progress = progress;
         this.stopping = stopping;
-        this.http = http;
+        this.targets = targets;
         this.deadLetters = deadLetters;
         this.stats = stats;
     }
@@ -127,7 +128,7 @@ public class Delivery {
                     }
                     Span attemptSpan = tracing.startAttempt(span, route, attempt);
                     long sent = System.nanoTime();
-                    return http.send(route, event, attemptSpan)
+                    return targets.of(route).send(route, event, attemptSpan)
                             .invoke(outcome -> {
                                 meters.onAttempt(System.nanoTime() - sent);
                                 tracing.endAttempt(attemptSpan, outcome);

@@ -65,7 +65,7 @@ public class DeliveryTracing {
     private final Tracer tracer;
     private final TextMapPropagator propagator;
 
-    DeliveryTracing(OpenTelemetry openTelemetry,
+    public DeliveryTracing(OpenTelemetry openTelemetry,
             @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean sdkDisabled) {
         // a disabled SDK still hands out a tracer that makes span ids and a propagator that
         // injects them: the target would get a parent span that no backend ever sees

@@ -1,5 +1,6 @@
 package dev.sluice.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -20,7 +21,8 @@ import com.tngtech.archunit.lang.ArchRule;
  *   intake                                       Kafka to event, partition pauses
  *   schedule                                     admission, staging, lanes, permits
  *   route                                        which routes take an event
- *   deliver                                      attempts, retries, dead letters
+ *   deliver                                      attempts, retries, dead letters (Target contract)
+ *     deliver.http                               the HTTP target
  *   pipeline                                     event, signals, permit contract
  *   config                                       the config model and its sources
  * </pre>
@@ -47,6 +49,17 @@ class ArchitectureTest {
             .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver")
             .whereLayer("Config").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver",
                     "Pipeline");
+
+    /**
+     * Retries, dead letters and the rest of delivery's state machine run against the
+     * {@code Target} contract: the root of {@code deliver} knows no protocol, so a Kafka, batched
+     * or hedged target slots in as a bean of its own without touching them.
+     */
+    @ArchTest
+    static final ArchRule deliveryKnowsNoProtocol = noClasses().that().resideInAPackage("dev.sluice.deliver")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.sluice.deliver.http..", "io.vertx.core.http..",
+                    "io.vertx.mutiny.core.http..", "io.vertx.ext.web.client..")
+            .because("delivery runs retries and dead letters against the Target contract, whatever the protocol");
 
     @ArchTest
     static final ArchRule noPackageCycles = slices().matching("dev.sluice.(*)..").should().beFreeOfCycles();

@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.deliver.http;
 
 import java.net.ConnectException;
 import java.net.URI;
@@ -15,6 +15,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Route;
 import dev.sluice.config.UrlRedaction;
+import dev.sluice.deliver.AttemptOutcome;
+import dev.sluice.deliver.DeliveryTracing;
+import dev.sluice.deliver.Target;
 import dev.sluice.pipeline.Event;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
@@ -29,7 +32,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.mutiny.core.Vertx;
 
 /**
- * Sends one delivery attempt to a route's HTTP endpoint: POST of the record value, headers from
+ * The HTTP {@link Target}: sends one delivery attempt to a route's HTTP endpoint: POST of the record value, headers from
  * {@link HeaderMapping}. Non-blocking (Vert.x HTTP client). The route's timeout bounds the whole
  * exchange, connect to last byte, and a request that runs out of it is aborted on the wire
  * ({@link HttpExchange}), so requests on the wire never outnumber the route's permits. Answers
@@ -37,7 +40,7 @@ import io.vertx.mutiny.core.Vertx;
  * read and discarded, never buffered, so a sink cannot make us hold a large answer.
  */
 @ApplicationScoped
-public class HttpTarget {
+public class HttpTarget implements Target {
     private final io.vertx.core.Vertx vertx;
     private final HttpClient client;
     private final Clock clock = Clock.systemUTC();
@@ -62,7 +65,15 @@ public class HttpTarget {
         this.client = this.vertx.createHttpClient(options);
     }
 
+    /** Routes whose target URL is http or https (config validation admits no other). */
+    @Override
+    public boolean serves(Route route) {
+        String scheme = route.targetUrl().getScheme();
+        return "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+    }
+
     /** One attempt; {@code attemptSpan} is the attempt's trace span, whose context the target receives. */
+    @Override
     public Uni<AttemptOutcome> send(Route route, Event event, Span attemptSpan) {
         Map<String, String> headers = HeaderMapping.toHttp(event, route.forwardHeaders());
         tracing.inject(attemptSpan, headers);

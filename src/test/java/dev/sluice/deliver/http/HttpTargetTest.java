@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.deliver.http;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +22,8 @@ import dev.sluice.config.Ordering;
 import dev.sluice.config.RateLimit;
 import dev.sluice.config.RetryPolicy;
 import dev.sluice.config.Route;
+import dev.sluice.deliver.AttemptOutcome;
+import dev.sluice.deliver.DeliveryTracing;
 import dev.sluice.pipeline.Event;
 import dev.sluice.testing.TestSink;
 import dev.sluice.testing.TrickleServer;

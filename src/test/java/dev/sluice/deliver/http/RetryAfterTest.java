@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.deliver.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.deliver.http;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;

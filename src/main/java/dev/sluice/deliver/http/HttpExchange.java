@@ -1,9 +1,10 @@
-package dev.sluice.deliver;
+package dev.sluice.deliver.http;
 
 import java.time.Clock;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
+import dev.sluice.deliver.AttemptOutcome;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;

@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.deliver.http;
 
 import java.time.Clock;
 import java.time.Duration;
