@@ -10,6 +10,9 @@ import org.jboss.logging.Logger;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.intake.Intake;
 import dev.sluice.pipeline.Stopping;
+import dev.sluice.schedule.Dispatcher;
+import dev.sluice.schedule.InFlightLimit;
+import dev.sluice.schedule.Lanes;
 import io.quarkus.runtime.ShutdownEvent;
 
 /**
@@ -23,13 +26,15 @@ public class Drain {
     private static final Logger LOG = Logger.getLogger(Drain.class);
 
     private final Intake intake;
+    private final Dispatcher dispatcher;
     private final Stopping stopping;
     private final Duration timeout;
     private volatile boolean draining;
     private volatile long deadlineNanos;
 
-    Drain(Intake intake, Stopping stopping, SluiceSettings settings) {
+    Drain(Intake intake, Dispatcher dispatcher, Stopping stopping, SluiceSettings settings) {
         this.intake = intake;
+        this.dispatcher = dispatcher;
         this.stopping = stopping;
         this.timeout = settings.drainTimeout();
     }
@@ -47,7 +52,7 @@ public class Drain {
             Duration step = remaining().compareTo(Duration.ofSeconds(1)) < 0 ? remaining() : Duration.ofSeconds(1);
             left = intake.awaitIdle(step);
             if (left > 0 && remaining().compareTo(Duration.ZERO) > 0) {
-                LOG.infof("drain: %d records in flight, %d ms left", left, remaining().toMillis());
+                LOG.infof("drain: %d records in flight (%s), %d ms left", left, where(), remaining().toMillis());
             }
         }
         long tookMs = (System.nanoTime() - started) / 1_000_000;
@@ -55,9 +60,27 @@ public class Drain {
             LOG.infof("drain: %d records were in flight; deliveries under way finished, those not started were let go "
                     + "unacked for the next owner, in %d ms", before, tookMs);
         } else {
-            LOG.warnf("drain: %d records still in flight after %d ms; they are not committed and will be redelivered",
-                    left, tookMs);
+            LOG.warnf("drain: %d records still in flight after %d ms (%s); they are not committed and will be redelivered",
+                    left, tookMs, where());
         }
+    }
+
+    /** Where the records in flight are: what an operator watching a slow drain wants to know. */
+    private String where() {
+        StringBuilder out = new StringBuilder();
+        InFlightLimit wire = dispatcher.wireLimit();
+        out.append(intake.inFlight() - intake.parked()).append(" holding in-flight permits, ").append(intake.parked())
+                .append(" parked; ").append(wire.inFlight()).append(" requests on the wire, ").append(wire.waiting())
+                .append(" waiting for the wire");
+        dispatcher.config().routes().forEach(r -> {
+            InFlightLimit limit = dispatcher.limitOf(r.name());
+            Lanes lanes = dispatcher.lanesOf(r.name());
+            if (limit != null && lanes != null) {
+                out.append("; route ").append(r.name()).append(": ").append(limit.inFlight()).append(" holding its permits, ")
+                        .append(limit.waiting()).append(" waiting for one, ").append(lanes.waiting()).append(" behind lanes");
+            }
+        });
+        return out.toString();
     }
 
     public boolean draining() {

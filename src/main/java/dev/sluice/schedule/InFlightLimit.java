@@ -2,6 +2,7 @@ package dev.sluice.schedule;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 import dev.sluice.pipeline.RoutePermits;
@@ -35,6 +36,8 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 public final class InFlightLimit {
     private final int maxWaiters;
     private final Deque<Waiter> waiters = new ArrayDeque<>();
+    /** Calls to {@link #serveWaiters} not yet seen by the thread serving; 0: nobody serves. */
+    private final AtomicInteger serving = new AtomicInteger();
     private int limit;
     private int inFlight;
     private int maxObserved;
@@ -226,7 +229,27 @@ public final class InFlightLimit {
         maxObserved = Math.max(maxObserved, inFlight);
     }
 
+    /**
+     * Hands freed permits to waiters, one thread at a time (work-in-progress counting, as Mutiny's
+     * operators drain). A granted waiter's continuation runs on the serving thread and often gives
+     * its permit straight back (a first attempt refused once the drain began): serving again from
+     * inside it would nest one call per waiter, and a few hundred waiters overflowed the stack,
+     * losing the permit being handed over (DrainIT: one record in flight for the whole drain;
+     * InFlightLimitTest.aCascadeOfImmediateReleasesDoesNotNest). A call while another serves only
+     * makes that one loop again.
+     */
     private void serveWaiters() {
+        if (serving.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            grantWhileFree();
+            missed = serving.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void grantWhileFree() {
         while (true) {
             Waiter next;
             Permit permit;
