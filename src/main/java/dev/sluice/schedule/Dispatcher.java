@@ -1,6 +1,5 @@
 package dev.sluice.schedule;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +15,7 @@ import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.Delivery;
 import dev.sluice.pipeline.Event;
+import dev.sluice.pipeline.LaneKey;
 import dev.sluice.pipeline.WaitHook;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
@@ -49,13 +49,13 @@ public class Dispatcher {
         this.partitions = partitions;
         this.pressure = new Lanes.WaitListener() {
             @Override
-            public void waiting(Object lane) {
-                partitions.waiting(topicOf(lane), partitionOf(lane));
+            public void waiting(LaneKey lane) {
+                partitions.waiting(lane.topic(), lane.partition());
             }
 
             @Override
-            public void doneWaiting(Object lane) {
-                partitions.doneWaiting(topicOf(lane), partitionOf(lane));
+            public void doneWaiting(LaneKey lane) {
+                partitions.doneWaiting(lane.topic(), lane.partition());
             }
         };
         // rate-limit waits: a Vert.x timer (milliseconds, rounded up) wakes the queue; no thread waits
@@ -112,7 +112,7 @@ public class Dispatcher {
         Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
         PermitWaits waits = new PermitWaits(event.topic(), event.partition(), park);
         List<Uni<Delivery.Result>> deliveries = routes.stream()
-                .map(r -> current.lanes().get(r.name()).submit(laneOf(r.ordering(), event),
+                .map(r -> current.lanes().get(r.name()).submit(LaneKey.of(r.ordering(), event),
                         () -> delivery.deliver(r, event, current.limiters().get(r.name()), waits), park))
                 .toList();
         // wait for every route even when one fails, so in-flight counts stay true
@@ -159,33 +159,6 @@ public class Dispatcher {
         public void doneWaiting() {
             partitions.doneWaiting(topic, partition);
         }
-    }
-
-    /** Records of one partition of one topic. */
-    record PartitionLane(String topic, int partition) {
-    }
-
-    /** Records of one key in one partition of one topic (ByteBuffer compares the key's bytes). */
-    record KeyLane(String topic, int partition, ByteBuffer key) {
-    }
-
-    private static String topicOf(Object lane) {
-        return lane instanceof KeyLane k ? k.topic() : ((PartitionLane) lane).topic();
-    }
-
-    private static int partitionOf(Object lane) {
-        return lane instanceof KeyLane k ? k.partition() : ((PartitionLane) lane).partition();
-    }
-
-    /** The lane of a record under an ordering mode; null means no lane (any order). */
-    static Object laneOf(Ordering ordering, Event event) {
-        return switch (ordering) {
-            case NONE -> null;
-            case PARTITION -> new PartitionLane(event.topic(), event.partition());
-            case KEY -> event.key() == null
-                    ? new PartitionLane(event.topic(), event.partition())
-                    : new KeyLane(event.topic(), event.partition(), ByteBuffer.wrap(event.key()));
-        };
     }
 
     /** The lanes of a route, for status and metrics; null for an unknown route. */

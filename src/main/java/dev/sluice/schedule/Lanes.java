@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import dev.sluice.pipeline.LaneKey;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -31,17 +32,17 @@ public final class Lanes {
     public interface WaitListener {
         WaitListener NONE = new WaitListener() {
             @Override
-            public void waiting(Object key) {
+            public void waiting(LaneKey key) {
             }
 
             @Override
-            public void doneWaiting(Object key) {
+            public void doneWaiting(LaneKey key) {
             }
         };
 
-        void waiting(Object key);
+        void waiting(LaneKey key);
 
-        void doneWaiting(Object key);
+        void doneWaiting(LaneKey key);
     }
 
     /**
@@ -59,7 +60,7 @@ public final class Lanes {
     private final int maxWaiting;
     private final WaitListener listener;
     /** Guarded by {@code this}, as are every lane's queue and running flag. */
-    private final Map<Object, Lane> lanes = new HashMap<>();
+    private final Map<LaneKey, Lane> lanes = new HashMap<>();
     private int waiting;
 
     public Lanes(int maxWaiting) {
@@ -76,15 +77,15 @@ public final class Lanes {
      * key means no ordering (run now). The returned Uni ends as the work does; cancelling it
      * before the work started takes it out of the lane.
      */
-    public <T> Uni<T> submit(Object key, Supplier<Uni<T>> work) {
+    public <T> Uni<T> submit(LaneKey key, Supplier<Uni<T>> work) {
         return submit(key, work, Parking.NONE);
     }
 
     /**
-     * As {@link #submit(Object, Supplier)}; work that has to wait behind its lane is offered the
+     * As {@link #submit(LaneKey, Supplier)}; work that has to wait behind its lane is offered the
      * chance to {@link Parking#park() park}.
      */
-    public <T> Uni<T> submit(Object key, Supplier<Uni<T>> work, Parking parking) {
+    public <T> Uni<T> submit(LaneKey key, Supplier<Uni<T>> work, Parking parking) {
         if (key == null) {
             return Uni.createFrom().deferred(work::get);
         }
@@ -170,12 +171,12 @@ public final class Lanes {
     }
 
     private static final class Lane {
-        final Object key;
+        final LaneKey key;
         final ArrayDeque<Pending<?>> queue = new ArrayDeque<>();
         final AtomicInteger wip = new AtomicInteger();
         boolean running;
 
-        Lane(Object key) {
+        Lane(LaneKey key) {
             this.key = key;
         }
     }

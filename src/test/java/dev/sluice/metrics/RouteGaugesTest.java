@@ -70,7 +70,7 @@ class RouteGaugesTest {
         gauges.follow(List.of("a"));
         // one record of key k runs (never completes here), two more of k wait behind it
         for (int i = 0; i < 3; i++) {
-            lanes.get("a").submit("k", () -> Uni.createFrom().nothing()).subscribe().with(x -> { });
+            lanes.get("a").submit(new dev.sluice.pipeline.LaneKey.Partition("t", 0), () -> Uni.createFrom().nothing()).subscribe().with(x -> { });
         }
         assertTrue(registry.scrape().contains("sluice_lane_waiting{route=\"a\",} 2.0"), registry.scrape());
     }

@@ -14,11 +14,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.pipeline.LaneKey;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 import io.smallrye.mutiny.subscription.UniEmitter;
 
 class LanesTest {
+    /** The lane of one key of partition 0 of topic t. */
+    private static LaneKey lane(String key) {
+        return new LaneKey.Key("t", 0, java.nio.ByteBuffer.wrap(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
 
     /** Work that finishes when the test says so. */
     private static final class Gate {
@@ -44,7 +50,7 @@ class LanesTest {
         List<UniAssertSubscriber<String>> results = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String name = "a" + i;
-            results.add(lanes.submit("a", () -> gate.work(name)).subscribe().withSubscriber(UniAssertSubscriber.create()));
+            results.add(lanes.submit(lane("a"), () -> gate.work(name)).subscribe().withSubscriber(UniAssertSubscriber.create()));
         }
         assertEquals(List.of("a0"), gate.started, "only the head of the lane runs");
         assertEquals(2, lanes.waiting());
@@ -64,11 +70,11 @@ class LanesTest {
         Gate gate = new Gate();
         for (int i = 0; i < 100; i++) {
             String name = "hot" + i;
-            lanes.submit("hot", () -> gate.work(name)).subscribe().with(x -> { });
+            lanes.submit(lane("hot"), () -> gate.work(name)).subscribe().with(x -> { });
         }
         for (int k = 0; k < 10; k++) {
             String name = "cold" + k;
-            lanes.submit("cold-" + k, () -> gate.work(name)).subscribe().with(x -> { });
+            lanes.submit(lane("cold-" + k), () -> gate.work(name)).subscribe().with(x -> { });
         }
         assertEquals(11, gate.started.size(), "one hot record and every cold key at once: " + gate.started);
         assertEquals(11, lanes.laneCount());
@@ -79,7 +85,7 @@ class LanesTest {
     void idleLanesAreDroppedSoMemoryDoesNotGrowWithKeys() {
         Lanes lanes = new Lanes(10);
         for (int k = 0; k < 100_000; k++) {
-            lanes.submit("key-" + k, () -> Uni.createFrom().item("x")).await().indefinitely();
+            lanes.submit(lane("key-" + k), () -> Uni.createFrom().item("x")).await().indefinitely();
         }
         assertEquals(0, lanes.laneCount());
         assertEquals(0, lanes.waiting());
@@ -89,9 +95,9 @@ class LanesTest {
     void aFailureEndsItsOwnWorkAndTheLaneGoesOn() {
         Lanes lanes = new Lanes(10);
         Gate gate = new Gate();
-        UniAssertSubscriber<String> first = lanes.<String> submit("k", () -> Uni.createFrom().failure(new IllegalStateException("boom")))
+        UniAssertSubscriber<String> first = lanes.<String> submit(lane("k"), () -> Uni.createFrom().failure(new IllegalStateException("boom")))
                 .subscribe().withSubscriber(UniAssertSubscriber.create());
-        UniAssertSubscriber<String> second = lanes.submit("k", () -> gate.work("second")).subscribe()
+        UniAssertSubscriber<String> second = lanes.submit(lane("k"), () -> gate.work("second")).subscribe()
                 .withSubscriber(UniAssertSubscriber.create());
         first.assertFailedWith(IllegalStateException.class, "boom");
         assertEquals(List.of("second"), gate.started);
@@ -105,9 +111,9 @@ class LanesTest {
         Lanes lanes = new Lanes(200_000);
         Gate gate = new Gate();
         AtomicInteger ran = new AtomicInteger();
-        lanes.submit("k", () -> gate.work("head")).subscribe().with(x -> { });
+        lanes.submit(lane("k"), () -> gate.work("head")).subscribe().with(x -> { });
         for (int i = 0; i < 100_000; i++) {
-            lanes.submit("k", () -> Uni.createFrom().item(ran.incrementAndGet())).subscribe().with(x -> { });
+            lanes.submit(lane("k"), () -> Uni.createFrom().item(ran.incrementAndGet())).subscribe().with(x -> { });
         }
         gate.finishOldest(); // 100,000 synchronous completions follow: a recursion would overflow the stack
         assertEquals(100_000, ran.get());
@@ -118,11 +124,11 @@ class LanesTest {
     void aCancelledWaiterIsSkippedAndARunningOneFreesItsLane() {
         Lanes lanes = new Lanes(10);
         Gate gate = new Gate();
-        UniAssertSubscriber<String> head = lanes.submit("k", () -> gate.work("head")).subscribe()
+        UniAssertSubscriber<String> head = lanes.submit(lane("k"), () -> gate.work("head")).subscribe()
                 .withSubscriber(UniAssertSubscriber.create());
-        UniAssertSubscriber<String> skipped = lanes.submit("k", () -> gate.work("skipped")).subscribe()
+        UniAssertSubscriber<String> skipped = lanes.submit(lane("k"), () -> gate.work("skipped")).subscribe()
                 .withSubscriber(UniAssertSubscriber.create());
-        lanes.submit("k", () -> gate.work("last")).subscribe().with(x -> { });
+        lanes.submit(lane("k"), () -> gate.work("last")).subscribe().with(x -> { });
         skipped.cancel();
         head.cancel();
         assertEquals(List.of("head", "last"), gate.started, "the cancelled waiter never ran; the lane went on");
@@ -134,12 +140,12 @@ class LanesTest {
         AtomicInteger doneWaiting = new AtomicInteger();
         Lanes lanes = new Lanes(100, new Lanes.WaitListener() {
             @Override
-            public void waiting(Object key) {
+            public void waiting(LaneKey key) {
                 waits.incrementAndGet();
             }
 
             @Override
-            public void doneWaiting(Object key) {
+            public void doneWaiting(LaneKey key) {
                 doneWaiting.incrementAndGet();
             }
         });
@@ -148,9 +154,9 @@ class LanesTest {
         Gate gate = new Gate();
         for (int i = 0; i < 4; i++) {
             String name = "k" + i;
-            lanes.submit("k", () -> gate.work(name), parking).subscribe().with(x -> { });
+            lanes.submit(lane("k"), () -> gate.work(name), parking).subscribe().with(x -> { });
         }
-        lanes.submit("other", () -> gate.work("other"), parking).subscribe().with(x -> { });
+        lanes.submit(lane("other"), () -> gate.work("other"), parking).subscribe().with(x -> { });
         assertEquals(3, parked.get(), "the three behind the head park; heads never do");
         assertEquals(3, waits.get());
         assertEquals(0, doneWaiting.get());
@@ -167,10 +173,10 @@ class LanesTest {
     void waitingWorkIsBounded() {
         Lanes lanes = new Lanes(2);
         Gate gate = new Gate();
-        lanes.submit("k", () -> gate.work("running")).subscribe().with(x -> { });
-        lanes.submit("k", () -> gate.work("w1")).subscribe().with(x -> { });
-        lanes.submit("k", () -> gate.work("w2")).subscribe().with(x -> { });
-        UniAssertSubscriber<String> refused = lanes.submit("k", () -> gate.work("w3")).subscribe()
+        lanes.submit(lane("k"), () -> gate.work("running")).subscribe().with(x -> { });
+        lanes.submit(lane("k"), () -> gate.work("w1")).subscribe().with(x -> { });
+        lanes.submit(lane("k"), () -> gate.work("w2")).subscribe().with(x -> { });
+        UniAssertSubscriber<String> refused = lanes.submit(lane("k"), () -> gate.work("w3")).subscribe()
                 .withSubscriber(UniAssertSubscriber.create());
         refused.assertFailedWith(IllegalStateException.class, "more than 2 records waiting");
     }
@@ -190,7 +196,7 @@ class LanesTest {
             Thread w = new Thread(() -> {
                 for (int i = 0; i < perThread; i++) {
                     int seq = i;
-                    lanes.submit(key, () -> Uni.createFrom().item(seq)
+                    lanes.submit(lane(key), () -> Uni.createFrom().item(seq)
                             .emitOn(Runnable::run)
                             .invoke(n -> {
                                 if (running.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() > 1) {
