@@ -16,7 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
-import dev.sluice.deliver.DeadLetterState;
+import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.deliver.DeliveryStats;
 import dev.sluice.deliver.RouteMeters;
 import dev.sluice.intake.Intake;

@@ -16,6 +16,11 @@ import dev.sluice.pipeline.Stopping;
 import dev.sluice.pipeline.WaitHook;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
+import dev.sluice.outcome.AttemptOutcome;
+import dev.sluice.outcome.DeadLetterWriter;
+import dev.sluice.outcome.DeadLetterHold;
+import dev.sluice.outcome.RecordLog;
+import dev.sluice.outcome.DeliveryResult;
 
 /**
  * Delivers one event to one route, retrying and dead-lettering as the route's policy says,
@@ -52,13 +57,6 @@ import io.smallrye.mutiny.Uni;
 public class Delivery {
     private static final Logger LOG = Logger.getLogger(Delivery.class);
 
-    public enum Result {
-        DELIVERED,
-        DEAD_LETTERED,
-        /** Not started because the service is stopping: leave the record unacked for the next owner. */
-        ABANDONED
-    }
-
     private final ValueGate gate;
     private final Targets targets;
     private final DeadLetterWriter deadLetters;
@@ -87,7 +85,7 @@ public class Delivery {
      * limits), {@code waits} hears of every wait for one of its permits (first attempt, retries, a
      * held dead letter), so the caller can count the record as waiting. The span and the route's meters see every way the machine ends, cancellation included.
      */
-    public Uni<Result> deliver(Route route, Event event, RoutePermits limit, WaitHook waits) {
+    public Uni<DeliveryResult> deliver(Route route, Event event, RoutePermits limit, WaitHook waits) {
         return Uni.createFrom().deferred(() -> {
             Span span = tracing.startDelivery(route, event);
             RouteMeters meters = stats.begin(route.name());
@@ -109,12 +107,12 @@ public class Delivery {
         });
     }
 
-    private Uni<Result> onRefused(Route route, Event event, String reason, RoutePermits limit,
+    private Uni<DeliveryResult> onRefused(Route route, Event event, String reason, RoutePermits limit,
             WaitHook waits) {
         return onGiveUp(route, event, AttemptOutcome.terminal(reason), 0, limit, waits);
     }
 
-    private Uni<Result> onAttempt(Route route, Event event, RoutePermits limit, WaitHook waits,
+    private Uni<DeliveryResult> onAttempt(Route route, Event event, RoutePermits limit, WaitHook waits,
             int attempt, Span span, RouteMeters meters) {
         return slot(limit, waits, attempt)
                 .chain(permit -> {
@@ -140,7 +138,7 @@ public class Delivery {
                             });
                 })
                 .chain(outcome -> switch (outcome.kind()) {
-                    case ABANDONED -> Uni.createFrom().item(Result.ABANDONED);
+                    case ABANDONED -> Uni.createFrom().item(DeliveryResult.ABANDONED);
                     case SUCCESS -> onSuccess(route);
                     case RETRIABLE -> attempt < route.retry().maxAttempts()
                             ? onRetriable(route, event, limit, waits, attempt, outcome, span, meters)
@@ -170,11 +168,11 @@ public class Delivery {
         }
     }
 
-    private Uni<Result> onSuccess(Route route) {
-        return Uni.createFrom().item(Result.DELIVERED);
+    private Uni<DeliveryResult> onSuccess(Route route) {
+        return Uni.createFrom().item(DeliveryResult.DELIVERED);
     }
 
-    private Uni<Result> onRetriable(Route route, Event event, RoutePermits limit, WaitHook waits,
+    private Uni<DeliveryResult> onRetriable(Route route, Event event, RoutePermits limit, WaitHook waits,
             int attempt, AttemptOutcome outcome, Span span, RouteMeters meters) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         meters.onRetried();
@@ -192,7 +190,7 @@ public class Delivery {
      * write retried until it succeeds or the drain begins: a nack would fail the whole channel, and
      * acking would lose the record.
      */
-    private Uni<Result> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts, RoutePermits limit,
+    private Uni<DeliveryResult> onGiveUp(Route route, Event event, AttemptOutcome outcome, int attempts, RoutePermits limit,
             WaitHook waits) {
         if (hold.degraded(route)) {
             // its dead-letter topic is known bad: join the held records rather than try a write that
@@ -205,7 +203,7 @@ public class Delivery {
                             "attempts=%d: %s; written to dead-letter topic %s", attempts, outcome.reason(),
                             route.deadLetterTopic());
                 })
-                .replaceWith(Result.DEAD_LETTERED)
+                .replaceWith(DeliveryResult.DEAD_LETTERED)
                 .onFailure().recoverWithUni(t -> hold.hold(route, event, outcome, attempts, limit, waits, t));
     }
 }

@@ -21,6 +21,8 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import dev.sluice.outcome.AttemptOutcome;
+import dev.sluice.outcome.DeliveryResult;
 
 /**
  * Traces of deliveries: one CONSUMER span per record and route ("deliver &lt;route&gt;", from the
@@ -89,7 +91,7 @@ public class DeliveryTracing {
     }
 
     /** Ends a delivery span with its result. */
-    public void endDelivery(Span delivery, Delivery.Result result, Throwable failure) {
+    public void endDelivery(Span delivery, DeliveryResult result, Throwable failure) {
         if (failure != null) {
             delivery.recordException(failure);
             delivery.setStatus(StatusCode.ERROR, "dead-letter write failed");
@@ -99,7 +101,7 @@ public class DeliveryTracing {
             delivery.setAttribute(OUTCOME, "cancelled");
         } else {
             delivery.setAttribute(OUTCOME, result.name().toLowerCase(java.util.Locale.ROOT));
-            if (result == Delivery.Result.DEAD_LETTERED) {
+            if (result == DeliveryResult.DEAD_LETTERED) {
                 delivery.setStatus(StatusCode.ERROR, "dead-lettered");
             }
         }

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import dev.sluice.outcome.DeliveryResult;
 
 /**
  * The delivery meters of one route (see README "Metrics"). Updated from any thread, the event
@@ -113,7 +114,7 @@ public final class RouteMeters {
      * {@code failure} (the dead-letter write failed, so the record is not acked), or with neither
      * (cancelled: no outcome, nothing counted).
      */
-    void onEnd(Delivery.Result result, Throwable failure, long nanos, long recordTimestampMs) {
+    void onEnd(DeliveryResult result, Throwable failure, long nanos, long recordTimestampMs) {
         if (failure != null) {
             failed.increment();
             return;

@@ -4,6 +4,7 @@ import dev.sluice.config.Route;
 import dev.sluice.pipeline.Event;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
+import dev.sluice.outcome.AttemptOutcome;
 
 /**
  * Where a route's records go, one attempt at a time: the contract {@link Delivery} runs its retry

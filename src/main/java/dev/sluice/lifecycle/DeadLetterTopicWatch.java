@@ -19,7 +19,7 @@ import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.Watch;
-import dev.sluice.deliver.DeadLetterState;
+import dev.sluice.outcome.DeadLetterState;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Vertx;

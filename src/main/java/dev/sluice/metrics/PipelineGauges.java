@@ -9,7 +9,7 @@ import jakarta.enterprise.event.Observes;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
-import dev.sluice.deliver.DeadLetterState;
+import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.intake.Intake;
 import dev.sluice.intake.PartitionPressure;
 import dev.sluice.schedule.Dispatcher;

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
-import dev.sluice.deliver.DeadLetterState;
+import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.Lanes;
 import io.micrometer.core.instrument.Gauge;

@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Ordering;
@@ -20,13 +19,16 @@ import dev.sluice.pipeline.WaitHook;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import dev.sluice.outcome.DeadLetterHold;
+import dev.sluice.outcome.DeliveryResult;
+import dev.sluice.outcome.RecordOutcome;
 
 /**
  * Takes one record from the intake to its outcome: match routes, deliver to each (in parallel,
  * each within its route's in-flight limit and behind earlier records of its ordering lane), then
- * ack, or leave unacked when the drain let it go. A failed dead-letter write is no outcome here: the
- * record is held until the write succeeds (DeadLetterHold); a nack means an unexpected failure and
- * fails the channel. The returned Uni completes only once the record is acked, let go or nacked.
+ * settle it as {@link RecordOutcome} says (ack, leave unacked, nack; the record's whole life from
+ * received to committed is drawn there). The returned Uni completes only once the record is acked,
+ * let go or nacked.
  *
  * <p>Records wait in lanes and for route permits; either way the partition counts them as
  * waiting and is held back past {@code max-waiting-per-partition}, and a record of one route
@@ -37,7 +39,6 @@ import io.vertx.core.Vertx;
  */
 @ApplicationScoped
 public class Dispatcher {
-    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     private final Delivery delivery;
     private final RouteResources resources;
     private volatile Plan plan;
@@ -102,26 +103,18 @@ public class Dispatcher {
         Plan current = plan;
         List<Route> routes = current.router().match(event);
         if (routes.isEmpty()) {
-            // No route uses this topic any more: the consumer is letting it go (TopicSubscription).
-            // Acking would commit it as done; left unacked, it is not committed, and after the
-            // revocation it is read again if a route for the topic comes back. Nothing is lost.
-            LOG.debugf("topic=%s partition=%d offset=%d: no route uses this topic now; left unacked",
-                    event.topic(), event.partition(), event.offset());
-            return Uni.createFrom().voidItem();
+            return RecordOutcome.noRoute(event);
         }
         Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
         PermitWaits waits = new PermitWaits(event.topic(), event.partition(), park);
-        List<Uni<Delivery.Result>> deliveries = routes.stream()
+        List<Uni<DeliveryResult>> deliveries = routes.stream()
                 .map(r -> current.lanes().get(r.name()).submit(LaneKey.of(r.ordering(), event),
                         () -> delivery.deliver(r, event, current.limiters().get(r.name()), waits), park))
                 .toList();
         // wait for every route even when one fails, so in-flight counts stay true
         return Uni.join().all(deliveries).andCollectFailures()
-                .chain(results -> results.contains(Delivery.Result.ABANDONED)
-                        // stopping: not acked, so not committed; the next owner delivers it
-                        ? Uni.createFrom().voidItem()
-                        : Uni.createFrom().completionStage(message::ack))
-                .onFailure().recoverWithUni(t -> Uni.createFrom().completionStage(() -> message.nack(t)));
+                .chain(results -> RecordOutcome.settle(message, results))
+                .onFailure().recoverWithUni(t -> RecordOutcome.nack(message, t));
     }
 
     /**

@@ -21,8 +21,9 @@ import com.tngtech.archunit.lang.ArchRule;
  *   intake                                       Kafka to event, partition pauses
  *   schedule                                     admission, staging, lanes, permits
  *   route                                        which routes take an event
- *   deliver                                      attempts, retries, dead letters (Target contract)
+ *   deliver                                      attempts and retries against the Target contract
  *     deliver.http                               the HTTP target
+ *   outcome                                      ack, leave unacked, nack; dead letters
  *   pipeline                                     event, signals, permit contract
  *   config                                       the config model and its sources
  * </pre>
@@ -39,6 +40,7 @@ class ArchitectureTest {
             .layer("Schedule").definedBy("dev.sluice.schedule..")
             .layer("Route").definedBy("dev.sluice.route..")
             .layer("Deliver").definedBy("dev.sluice.deliver..")
+            .layer("Outcome").definedBy("dev.sluice.outcome..")
             .layer("Pipeline").definedBy("dev.sluice.pipeline..")
             .layer("Config").definedBy("dev.sluice.config..")
             .whereLayer("Operations").mayNotBeAccessedByAnyLayer()
@@ -46,9 +48,11 @@ class ArchitectureTest {
             .whereLayer("Schedule").mayOnlyBeAccessedByLayers("Operations", "Intake")
             .whereLayer("Route").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule")
             .whereLayer("Deliver").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route")
-            .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver")
+            .whereLayer("Outcome").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver")
+            .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver",
+                    "Outcome")
             .whereLayer("Config").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver",
-                    "Pipeline");
+                    "Outcome", "Pipeline");
 
     /**
      * Retries, dead letters and the rest of delivery's state machine run against the

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.sluice.outcome.DeliveryResult;
 
 class DeliveryStatsTest {
     private static final long NOW_MS = 1_000_000;
@@ -35,9 +36,9 @@ class DeliveryStatsTest {
     @Test
     void eachOutcomeIsCountedOnceAndOnlyDeliveredEventsAreTimed() {
         stats.follow(List.of("a"));
-        end(Delivery.Result.DELIVERED, null, 250, NOW_MS - 2_000);
-        end(Delivery.Result.DEAD_LETTERED, null, 10, NOW_MS);
-        end(Delivery.Result.ABANDONED, null, 10, NOW_MS);
+        end(DeliveryResult.DELIVERED, null, 250, NOW_MS - 2_000);
+        end(DeliveryResult.DEAD_LETTERED, null, 10, NOW_MS);
+        end(DeliveryResult.ABANDONED, null, 10, NOW_MS);
         end(null, new IllegalStateException("dead-letter write failed"), 10, NOW_MS);
         end(null, null, 10, NOW_MS); // cancelled: no outcome
 
@@ -57,7 +58,7 @@ class DeliveryStatsTest {
     @Test
     void aRecordStampedAheadOfOurClockCountsAsZeroEndToEnd() {
         stats.follow(List.of("a"));
-        end(Delivery.Result.DELIVERED, null, 1, NOW_MS + 5_000);
+        end(DeliveryResult.DELIVERED, null, 1, NOW_MS + 5_000);
         assertEquals(0, registry.get("sluice.end.to.end").tag("route", "a").timer().totalTime(TimeUnit.MILLISECONDS));
     }
 
@@ -69,10 +70,10 @@ class DeliveryStatsTest {
         stats.follow(List.of("b"));
         assertEquals(Set.of("a", "b"), routesWithMeters(), "deliveries of a are under way");
 
-        a1.onEnd(Delivery.Result.DELIVERED, null, 1, NOW_MS);
+        a1.onEnd(DeliveryResult.DELIVERED, null, 1, NOW_MS);
         stats.end(a1);
         assertEquals(Set.of("a", "b"), routesWithMeters());
-        a2.onEnd(Delivery.Result.DELIVERED, null, 1, NOW_MS);
+        a2.onEnd(DeliveryResult.DELIVERED, null, 1, NOW_MS);
         stats.end(a2);
 
         assertEquals(Set.of("b"), routesWithMeters(), "the last delivery of a removed route takes its meters away");
@@ -83,7 +84,7 @@ class DeliveryStatsTest {
     void anIdleRemovedRouteLosesItsMetersAtOnceAndStartsFromZeroWhenAddedBack() {
         stats.follow(List.of("a"));
         RouteMeters first = stats.begin("a");
-        first.onEnd(Delivery.Result.DELIVERED, null, 1, NOW_MS);
+        first.onEnd(DeliveryResult.DELIVERED, null, 1, NOW_MS);
         stats.end(first);
         stats.follow(List.of("b"));
         assertEquals(Set.of("b"), routesWithMeters());
@@ -98,7 +99,7 @@ class DeliveryStatsTest {
         stats.follow(List.of("b"));
         RouteMeters late = stats.begin("a");
         assertSame(late, stats.find("a"));
-        late.onEnd(Delivery.Result.DELIVERED, null, 1, NOW_MS);
+        late.onEnd(DeliveryResult.DELIVERED, null, 1, NOW_MS);
         assertEquals(1, counter("sluice.deliveries", "a", "delivered").count());
         stats.end(late);
         assertEquals(Set.of("b"), routesWithMeters());
@@ -112,7 +113,7 @@ class DeliveryStatsTest {
         assertTrue(registry.getMeters().isEmpty(), () -> registry.getMetersAsString());
     }
 
-    private void end(Delivery.Result result, Throwable failure, long millis, long recordTimestampMs) {
+    private void end(DeliveryResult result, Throwable failure, long millis, long recordTimestampMs) {
         RouteMeters m = stats.begin("a");
         m.onEnd(result, failure, Duration.ofMillis(millis).toNanos(), recordTimestampMs);
         stats.end(m);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.deliver.DeadLetterWriter;
+import dev.sluice.outcome.DeadLetterWriter;
 import dev.sluice.intake.Intake;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.testing.Kafka;

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.deliver.DeadLetterWriter;
+import dev.sluice.outcome.DeadLetterWriter;
 import dev.sluice.testing.FaultsTestResource;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.TestSink;

@@ -10,7 +10,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.deliver.DeadLetterState;
+import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.Lanes;
 import io.micrometer.prometheus.PrometheusConfig;

@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
-import dev.sluice.deliver.AttemptOutcome;
+import dev.sluice.outcome.AttemptOutcome;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;

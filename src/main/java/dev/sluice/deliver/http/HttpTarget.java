@@ -15,7 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Route;
 import dev.sluice.config.UrlRedaction;
-import dev.sluice.deliver.AttemptOutcome;
+import dev.sluice.outcome.AttemptOutcome;
 import dev.sluice.deliver.DeliveryTracing;
 import dev.sluice.deliver.Target;
 import dev.sluice.pipeline.Event;

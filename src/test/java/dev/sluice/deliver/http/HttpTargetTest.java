@@ -22,7 +22,7 @@ import dev.sluice.config.Ordering;
 import dev.sluice.config.RateLimit;
 import dev.sluice.config.RetryPolicy;
 import dev.sluice.config.Route;
-import dev.sluice.deliver.AttemptOutcome;
+import dev.sluice.outcome.AttemptOutcome;
 import dev.sluice.deliver.DeliveryTracing;
 import dev.sluice.pipeline.Event;
 import dev.sluice.testing.TestSink;

@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.outcome;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.outcome;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.sluice.deliver.AttemptOutcome.Kind;
+import dev.sluice.outcome.AttemptOutcome.Kind;
 
 class AttemptOutcomeTest {
 

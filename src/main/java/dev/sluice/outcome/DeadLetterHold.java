@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.outcome;
 
 import java.time.Duration;
 import java.util.Map;
@@ -79,7 +79,7 @@ public class DeadLetterHold {
     }
 
     /** True while the route cannot write its dead letters (a failed write, or its topic failed the check). */
-    boolean degraded(Route route) {
+    public boolean degraded(Route route) {
         return state.isDegraded(route.name());
     }
 
@@ -88,7 +88,7 @@ public class DeadLetterHold {
      * route is {@link #degraded}); completes with DEAD_LETTERED once it is written, ABANDONED if the
      * drain begins first. Never fails.
      */
-    Uni<Delivery.Result> hold(Route route, Event event, AttemptOutcome last, int attempts, RoutePermits limit,
+    public Uni<DeliveryResult> hold(Route route, Event event, AttemptOutcome last, int attempts, RoutePermits limit,
             WaitHook waits, Throwable failure) {
         if (failure != null) {
             state.writeFailed(route.name(), route.deadLetterTopic(), reason(failure));
@@ -96,7 +96,7 @@ public class DeadLetterHold {
         RecordLog.log(LOG, Logger.Level.ERROR, null, route, event, "dead letter not written to %s (%s); the record is "
                 + "held unacked and written again with backoff until the topic takes it", route.deadLetterTopic(),
                 failure != null ? failure : "route degraded: " + reasonOf(route));
-        return limit.hold(waits).chain(permit -> Uni.createFrom().<Delivery.Result> emitter(em -> {
+        return limit.hold(waits).chain(permit -> Uni.createFrom().<DeliveryResult> emitter(em -> {
             Held h = new Held(route, event, last, attempts, permit, em);
             em.onTermination(h::onTerminated);
             h.start();
@@ -153,7 +153,7 @@ public class DeadLetterHold {
         private final AttemptOutcome last;
         private final int attempts;
         private final RoutePermits.Slot permit;
-        private final UniEmitter<? super Delivery.Result> done;
+        private final UniEmitter<? super DeliveryResult> done;
         private int failures = 1;
         private long timer = -1;
         private boolean writing;
@@ -161,7 +161,7 @@ public class DeadLetterHold {
         private String lastTopic;
 
         Held(Route route, Event event, AttemptOutcome last, int attempts, RoutePermits.Slot permit,
-                UniEmitter<? super Delivery.Result> done) {
+                UniEmitter<? super DeliveryResult> done) {
             this.route = route;
             this.event = event;
             this.last = last;
@@ -179,7 +179,7 @@ public class DeadLetterHold {
             });
             state.held(route.name(), 1);
             if (stopping.isStopping()) {
-                finish(Delivery.Result.ABANDONED);
+                finish(DeliveryResult.ABANDONED);
             } else {
                 awaitRetry(false);
             }
@@ -218,7 +218,7 @@ public class DeadLetterHold {
                 lastTopic = target.deadLetterTopic();
             }
             if (!writing) {
-                finish(Delivery.Result.ABANDONED);
+                finish(DeliveryResult.ABANDONED);
                 return;
             }
             progress.moved();
@@ -235,7 +235,7 @@ public class DeadLetterHold {
             state.written(route.name());
             RecordLog.log(LOG, Logger.Level.WARN, null, route, event,
                     "held record written to dead-letter topic %s at try %d", target.deadLetterTopic(), failures + 1);
-            finish(Delivery.Result.DEAD_LETTERED);
+            finish(DeliveryResult.DEAD_LETTERED);
             forEachHeld(route.name(), Held::wakeSoon);
         }
 
@@ -252,7 +252,7 @@ public class DeadLetterHold {
                 failures++;
             }
             if (stopping.isStopping()) {
-                finish(Delivery.Result.ABANDONED);
+                finish(DeliveryResult.ABANDONED);
             } else {
                 awaitRetry(false);
             }
@@ -264,7 +264,7 @@ public class DeadLetterHold {
                 idle = !writing;
             }
             if (idle) {
-                finish(Delivery.Result.ABANDONED);
+                finish(DeliveryResult.ABANDONED);
             }
         }
 
@@ -279,11 +279,11 @@ public class DeadLetterHold {
         }
 
         /** Ends the hold exactly once: the route permit goes back, then the delivery completes (outside the lock). */
-        private void finish(Delivery.Result result) {
+        private void finish(DeliveryResult result) {
             if (!end()) {
                 return;
             }
-            if (result == Delivery.Result.ABANDONED) {
+            if (result == DeliveryResult.ABANDONED) {
                 RecordLog.log(LOG, Logger.Level.WARN, null, route, event, "held record left unacked at shutdown: "
                         + "not committed, so the next owner of the partition delivers it again");
             }

@@ -1,4 +1,4 @@
-package dev.sluice.deliver;
+package dev.sluice.outcome;
 
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -11,11 +11,11 @@ import dev.sluice.pipeline.Event;
  * offset), so JSON logs can be filtered by them; the text keeps them too, for humans.
  * Never the payload: values appear only at DEBUG, if at all.
  */
-final class RecordLog {
+public final class RecordLog {
     private RecordLog() {
     }
 
-    static void log(Logger log, Logger.Level level, Throwable t, Route route, Event event, String format, Object... args) {
+    public static void log(Logger log, Logger.Level level, Throwable t, Route route, Event event, String format, Object... args) {
         if (!log.isEnabled(level)) {
             return;
         }

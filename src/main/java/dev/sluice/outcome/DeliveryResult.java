@@ -1,0 +1,11 @@
+package dev.sluice.outcome;
+
+/** How one route's delivery of a record ended. */
+public enum DeliveryResult {
+    /** The target took it. */
+    DELIVERED,
+    /** Written to the route's dead-letter topic, with the reason in its headers. */
+    DEAD_LETTERED,
+    /** Not started because the service is stopping or the partition went: leave the record unacked for the next owner. */
+    ABANDONED
+}
