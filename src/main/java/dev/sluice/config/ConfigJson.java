@@ -97,7 +97,7 @@ public final class ConfigJson {
         }
         unknownKeys(doc, ROOT_KEYS, "");
         int maxInFlight = integer(doc, "max-in-flight", "max-in-flight", 256);
-        List<Route> routes = new ArrayList<>();
+        List<RouteDraft> routes = new ArrayList<>();
         JsonNode list = doc.get("routes");
         if (list == null || list.isNull()) {
             report(new ConfigProblem("routes", "is required"));
@@ -108,7 +108,7 @@ public final class ConfigJson {
             report(new ConfigProblem("routes", "at most " + SluiceConfig.MAX_ROUTES + " routes, was " + list.size()));
         } else {
             for (int i = 0; i < list.size(); i++) {
-                Route r = readRoute(list.get(i), "routes[" + i + "].");
+                RouteDraft r = readRoute(list.get(i), "routes[" + i + "].");
                 if (r != null) {
                     routes.add(r);
                 }
@@ -118,7 +118,7 @@ public final class ConfigJson {
         return SluiceConfig.validated(maxInFlight, routes, SluiceConfig.PathStyle.JSON, problems, unlisted);
     }
 
-    private Route readRoute(JsonNode n, String p) {
+    private RouteDraft readRoute(JsonNode n, String p) {
         if (!n.isObject()) {
             report(new ConfigProblem(p.substring(0, p.length() - 1), "must be an object"));
             return null;
@@ -188,7 +188,7 @@ public final class ConfigJson {
         RateLimit rateLimit = new RateLimit(perSecond, integer(rate, "burst", p + "rate-limit.burst", perSecond));
         List<String> forward = strings(n, "forward-headers", p + "forward-headers", Route.MAX_FORWARD_HEADERS);
         // built even when malformed (defaults stand in), so the semantic checks still run on the rest
-        return new Route(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes, ordering,
+        return new RouteDraft(name, topics, url, maxInFlight, timeout, policy, dlq, expects, maxValueBytes, ordering,
                 concurrency, rateLimit, forward);
     }
 
