@@ -5,6 +5,7 @@ import java.util.List;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Multi;
@@ -20,8 +21,8 @@ public class CurrentConfig {
 
     private final Watch<SluiceConfig> watch;
 
-    CurrentConfig(SluiceSettings settings) {
-        SluiceConfig seed = SluiceConfig.fromSettings(settings);
+    CurrentConfig(SluiceSettings settings, Config properties) {
+        SluiceConfig seed = StartupProperties.read(settings, properties);
         List<ConfigProblem> unsafe = ProgressBound.check(seed, settings.health().stuckAfter(), SluiceConfig.PathStyle.PROPERTIES);
         if (!unsafe.isEmpty()) {
             throw new InvalidConfigException(unsafe);

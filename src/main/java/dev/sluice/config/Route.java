@@ -20,8 +20,8 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
         Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders) {
 
-    /** Default of {@code max-value-bytes}: 1 MiB, the default largest record of a Kafka broker. */
-    public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+    /** Default of {@code max-value-bytes} ({@link ConfigKey#MAX_VALUE_BYTES}). */
+    public static final int DEFAULT_MAX_VALUE_BYTES = (Integer) ConfigKey.MAX_VALUE_BYTES.defaultValue();
 
     /** Most {@code forward-headers} prefixes of a route. */
     public static final int MAX_FORWARD_HEADERS = 32;

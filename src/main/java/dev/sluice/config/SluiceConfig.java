@@ -4,9 +4,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * An immutable, validated configuration snapshot. The pipeline reads only snapshots, so a whole
@@ -87,48 +85,6 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
             routes.get(i).check(problems, paths.route(i, routes.get(i).name()), peers);
         }
         return problems;
-    }
-
-    /** Builds and validates the seed snapshot from startup settings ({@code sluice.*}). */
-    public static SluiceConfig fromSettings(SluiceSettings s) {
-        List<RouteDraft> routes = new ArrayList<>();
-        List<ConfigProblem> malformed = new ArrayList<>();
-        // sorted so that error messages and logs list routes in a stable order
-        for (Map.Entry<String, SluiceSettings.RouteSettings> e : new TreeMap<>(s.routes()).entrySet()) {
-            SluiceSettings.RouteSettings r = e.getValue();
-            SluiceSettings.RetrySettings retry = r.retry();
-            Expects expects = Expects.parse(r.expects()).orElse(null);
-            if (expects == null) {
-                malformed.add(Expects.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "expects", r.expects()));
-            }
-            Ordering ordering = Ordering.parse(r.ordering()).orElse(null);
-            if (ordering == null) {
-                malformed.add(Ordering.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "ordering", r.ordering()));
-            }
-            Concurrency.Mode mode = Concurrency.Mode.parse(r.concurrency()).orElse(null);
-            if (mode == null) {
-                malformed.add(Concurrency.Mode.notOneOf(PathStyle.PROPERTIES.route(routes.size(), e.getKey()) + "concurrency",
-                        r.concurrency()));
-            }
-            int perSecond = r.rateLimit().perSecond();
-            routes.add(new RouteDraft(e.getKey(), r.topics(), parseUrl(r.target().url().orElse(null)), r.maxInFlight(),
-                    r.timeout(), new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff(),
-                            retry.jitter()),
-                    r.deadLetterTopic(), expects, r.maxValueBytes(), ordering,
-                    new Concurrency(mode, r.adaptive().min(), r.adaptive().max().orElse(r.maxInFlight())),
-                    new RateLimit(perSecond, r.rateLimit().burst().orElse(perSecond)),
-                    r.forwardHeaders().orElse(List.of())));
-        }
-        // startup-only settings, checked here so that every startup problem is listed together
-        if (s.maxWaiting() < 0 || s.maxWaiting() > MAX_WAITING_CEILING) {
-            malformed.add(new ConfigProblem("sluice.max-waiting",
-                    "must be between 0 and " + MAX_WAITING_CEILING + ", was " + s.maxWaiting()));
-        }
-        if (s.maxWaitingPerPartition() < 1 || s.maxWaitingPerPartition() > MAX_WAITING_CEILING) {
-            malformed.add(new ConfigProblem("sluice.max-waiting-per-partition",
-                    "must be between 1 and " + MAX_WAITING_CEILING + ", was " + s.maxWaitingPerPartition()));
-        }
-        return validated(s.maxInFlight(), routes, PathStyle.PROPERTIES, malformed, 0);
     }
 
     /** Source topics of all routes, each once, in route order. */
