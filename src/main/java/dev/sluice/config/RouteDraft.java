@@ -16,10 +16,6 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
         Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders) {
 
-    static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
-    static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
-    static final Duration MAX_BACKOFF_CEILING = Duration.ofHours(1);
-    static final int MAX_ATTEMPTS_CEILING = 100;
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final Pattern HEADER_PREFIX = Pattern.compile("[!#$%&'*+.^_`|~0-9a-z-]{1,100}");
@@ -64,14 +60,15 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
             }
         }
         checkUrl(problems, p + "target.url", targetUrl);
-        if (peers == null && (maxInFlight < 1 || maxInFlight > SluiceConfig.MAX_IN_FLIGHT_CEILING)) {
-            problems.add(new ConfigProblem(p + "max-in-flight",
-                    "must be between 1 and " + SluiceConfig.MAX_IN_FLIGHT_CEILING + ", was " + maxInFlight));
-        } else if (peers != null && (maxInFlight < 1 || maxInFlight > peers.maxInFlight())) {
-            problems.add(new ConfigProblem(p + "max-in-flight", "must be between 1 and the global "
+        // at most the global limit; a route built alone, at most the highest global limit
+        int lowest = (Integer) ConfigKey.ROUTE_MAX_IN_FLIGHT.min();
+        if (peers == null) {
+            checkInt(problems, p + ConfigKey.ROUTE_MAX_IN_FLIGHT.path(), lowest, ConfigKey.MAX_IN_FLIGHT.max(), maxInFlight);
+        } else if (maxInFlight < lowest || maxInFlight > peers.maxInFlight()) {
+            problems.add(new ConfigProblem(p + "max-in-flight", "must be between " + lowest + " and the global "
                     + peers.maxInFlightField() + " (" + peers.maxInFlight() + "), was " + maxInFlight));
         }
-        checkRange(problems, p + "timeout", timeout, MIN_TIMEOUT, MAX_TIMEOUT);
+        checkRange(problems, p, ConfigKey.TIMEOUT, timeout);
         checkRetry(problems, p + "retry.", retry);
         Collection<String> sources = peers != null ? peers.sourceTopics() : topics == null ? List.of() : topics;
         if (checkTopic(problems, p + "dead-letter-topic", deadLetterTopic) && sources.contains(deadLetterTopic)) {
@@ -84,8 +81,9 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
         if (ordering == null) {
             problems.add(new ConfigProblem(p + "ordering", "is required (one of key, partition, none)"));
         }
-        if (maxValueBytes < 1) {
-            problems.add(new ConfigProblem(p + "max-value-bytes", "must be greater than 0, was " + maxValueBytes));
+        if (maxValueBytes < (Integer) ConfigKey.MAX_VALUE_BYTES.min()) {
+            problems.add(new ConfigProblem(p + "max-value-bytes",
+                    "must be greater than " + ((Integer) ConfigKey.MAX_VALUE_BYTES.min() - 1) + ", was " + maxValueBytes));
         }
         checkForwardHeaders(problems, p + "forward-headers", forwardHeaders);
         checkConcurrency(problems, p, concurrency);
@@ -118,17 +116,22 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
         if (c == null) {
             return;
         }
-        boolean minInRange = checkLimit(problems, p + "adaptive.min", c.adaptiveMin());
-        boolean maxInRange = checkLimit(problems, p + "adaptive.max", c.adaptiveMax());
+        boolean minInRange = checkInt(problems, p, ConfigKey.ADAPTIVE_MIN, c.adaptiveMin());
+        boolean maxInRange = checkInt(problems, p, ConfigKey.ADAPTIVE_MAX, c.adaptiveMax());
         if (minInRange && maxInRange && c.adaptiveMin() > c.adaptiveMax()) {
             problems.add(new ConfigProblem(p + "adaptive.min",
                     "must not exceed adaptive.max (" + c.adaptiveMax() + "), was " + c.adaptiveMin()));
         }
     }
 
-    private static boolean checkLimit(List<ConfigProblem> problems, String field, int value) {
-        if (value < 1 || value > SluiceConfig.MAX_IN_FLIGHT_CEILING) {
-            problems.add(new ConfigProblem(field, "must be between 1 and " + SluiceConfig.MAX_IN_FLIGHT_CEILING + ", was " + value));
+    /** The value within the declared range of {@code key}; false (and a problem) when outside. */
+    static boolean checkInt(List<ConfigProblem> problems, String p, ConfigKey key, int value) {
+        return checkInt(problems, p + key.path(), key.min(), key.max(), value);
+    }
+
+    private static boolean checkInt(List<ConfigProblem> problems, String field, Object min, Object max, int value) {
+        if (value < (Integer) min || value > (Integer) max) {
+            problems.add(new ConfigProblem(field, "must be between " + min + " and " + max + ", was " + value));
             return false;
         }
         return true;
@@ -139,14 +142,15 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
             problems.add(new ConfigProblem(p.substring(0, p.length() - 1), "is required"));
             return;
         }
-        if (rate.perSecond() < 0 || rate.perSecond() > RateLimit.CEILING) {
-            problems.add(new ConfigProblem(p + "per-second",
-                    "must be between 0 (off) and " + RateLimit.CEILING + ", was " + rate.perSecond()));
+        ConfigKey perSecond = ConfigKey.RATE_PER_SECOND;
+        ConfigKey burst = ConfigKey.RATE_BURST;
+        if (rate.perSecond() < (Integer) perSecond.min() || rate.perSecond() > (Integer) perSecond.max()) {
+            problems.add(new ConfigProblem(p + perSecond.leaf(),
+                    "must be between " + perSecond.min() + " (off) and " + perSecond.max() + ", was " + rate.perSecond()));
         } else if (rate.perSecond() == 0 && rate.burst() != 0) {
-            problems.add(new ConfigProblem(p + "burst", "has no effect without per-second; was " + rate.burst()));
-        } else if (rate.perSecond() > 0 && (rate.burst() < 1 || rate.burst() > RateLimit.CEILING)) {
-            problems.add(new ConfigProblem(p + "burst",
-                    "must be between 1 and " + RateLimit.CEILING + ", was " + rate.burst()));
+            problems.add(new ConfigProblem(p + burst.leaf(), "has no effect without per-second; was " + rate.burst()));
+        } else if (rate.perSecond() > 0 && (rate.burst() < (Integer) burst.min() || rate.burst() > (Integer) burst.max())) {
+            problems.add(new ConfigProblem(p + burst.leaf(), "must be " + burst.range() + ", was " + rate.burst()));
         }
     }
 
@@ -183,26 +187,25 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
             problems.add(new ConfigProblem(p.substring(0, p.length() - 1), "is required"));
             return;
         }
-        if (retry.maxAttempts() < 1 || retry.maxAttempts() > MAX_ATTEMPTS_CEILING) {
-            problems.add(new ConfigProblem(p + "max-attempts",
-                    "must be between 1 and " + MAX_ATTEMPTS_CEILING + ", was " + retry.maxAttempts()));
-        }
-        checkRange(problems, p + "initial-backoff", retry.initialBackoff(), Duration.ofMillis(1), MAX_BACKOFF_CEILING);
-        checkRange(problems, p + "max-backoff", retry.maxBackoff(), Duration.ofMillis(1), MAX_BACKOFF_CEILING);
+        String route = p.substring(0, p.length() - "retry.".length());
+        checkInt(problems, route, ConfigKey.RETRY_MAX_ATTEMPTS, retry.maxAttempts());
+        checkRange(problems, route, ConfigKey.RETRY_INITIAL_BACKOFF, retry.initialBackoff());
+        checkRange(problems, route, ConfigKey.RETRY_MAX_BACKOFF, retry.maxBackoff());
         if (retry.initialBackoff() != null && retry.maxBackoff() != null
                 && retry.initialBackoff().compareTo(retry.maxBackoff()) > 0) {
             problems.add(new ConfigProblem(p + "initial-backoff", "must not exceed max-backoff"));
         }
-        if (!(retry.jitter() >= 0 && retry.jitter() <= 1)) {
-            problems.add(new ConfigProblem(p + "jitter", "must be between 0 and 1, was " + retry.jitter()));
+        ConfigKey jitter = ConfigKey.RETRY_JITTER;
+        if (!(retry.jitter() >= (Double) jitter.min() && retry.jitter() <= (Double) jitter.max())) {
+            problems.add(new ConfigProblem(p + jitter.leaf(), "must be " + jitter.range() + ", was " + retry.jitter()));
         }
     }
 
-    private static void checkRange(List<ConfigProblem> problems, String field, Duration d, Duration min, Duration max) {
+    private static void checkRange(List<ConfigProblem> problems, String p, ConfigKey key, Duration d) {
         if (d == null) {
-            problems.add(new ConfigProblem(field, "is required"));
-        } else if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            problems.add(new ConfigProblem(field, "must be between " + min + " and " + max + ", was " + d));
+            problems.add(new ConfigProblem(p + key.path(), "is required"));
+        } else if (d.compareTo((Duration) key.min()) < 0 || d.compareTo((Duration) key.max()) > 0) {
+            problems.add(new ConfigProblem(p + key.path(), "must be " + key.range() + ", was " + d));
         }
     }
 }

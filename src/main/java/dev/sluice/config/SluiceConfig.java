@@ -68,10 +68,7 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
 
     private static List<ConfigProblem> check(int maxInFlight, List<RouteDraft> routes, PathStyle paths) {
         List<ConfigProblem> problems = new ArrayList<>();
-        if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_CEILING) {
-            problems.add(new ConfigProblem(paths.root("max-in-flight"),
-                    "must be between 1 and " + MAX_IN_FLIGHT_CEILING + ", was " + maxInFlight));
-        }
+        RouteDraft.checkInt(problems, paths.root(""), ConfigKey.MAX_IN_FLIGHT, maxInFlight);
         if (routes.isEmpty()) {
             problems.add(new ConfigProblem(paths.root("routes"), "at least one route is required"));
         } else if (routes.size() > MAX_ROUTES) {
