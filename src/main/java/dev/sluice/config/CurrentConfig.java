@@ -12,7 +12,8 @@ import io.smallrye.mutiny.Multi;
 
 /**
  * The config snapshot the pipeline runs with, as a {@link Watch}: seeded from
- * {@link SluiceSettings} at startup (an invalid seed stops the service with every problem listed),
+ * the startup properties at startup ({@link StartupProperties}; an invalid seed stops the service
+ * with every problem listed by property key),
  * replaced as a whole by {@link #publish}, read by the pipeline stages through {@link #changes()}.
  */
 @ApplicationScoped
