@@ -173,4 +173,24 @@ class SluiceSettingsTest {
         assertEquals(List.of("sluice.routes.orders.max-in-flight: must be between 1 and the global sluice.max-in-flight (32), was 64"),
                 e.problems().stream().map(ConfigProblem::toString).toList());
     }
+
+    @Test
+    void routeKeysAreReadFromEnvironmentVariablesToo() {
+        // StartupProperties looks each key up by its property name; SmallRye's env source answers
+        // for SLUICE_ROUTES_ORDERS_MAX_IN_FLIGHT as it did for the typed mapping
+        Map<String, String> props = Map.of("sluice.routes.orders.topics", "orders",
+                "sluice.routes.orders.target.url", "http://localhost:1/x");
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(SluiceSettings.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new PropertiesConfigSource(props, "test", 100))
+                .withSources(new io.smallrye.config.EnvConfigSource(Map.of("SLUICE_ROUTES_ORDERS_MAX_IN_FLIGHT", "24",
+                        "SLUICE_ROUTES_ORDERS_RETRY_MAX_ATTEMPTS", "2"), 300))
+                .build();
+
+        Route r = StartupProperties.read(config.getConfigMapping(SluiceSettings.class), config).routes().get(0);
+
+        assertEquals(24, r.maxInFlight());
+        assertEquals(2, r.retry().maxAttempts());
+    }
 }
