@@ -14,6 +14,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
+import dev.sluice.config.Channels;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
 import dev.sluice.outcome.DeadLetterState;
@@ -71,7 +72,7 @@ public class StatusResource {
             return Uni.createFrom().item(Set.of());
         }
         try {
-            KafkaConsumer<Object, Object> consumer = clients.getConsumer("sluice-in");
+            KafkaConsumer<Object, Object> consumer = clients.getConsumer(Channels.INTAKE);
             return consumer == null ? Uni.createFrom().item(Set.of()) : consumer.paused();
         } catch (RuntimeException e) {
             return Uni.createFrom().item(Set.of());

@@ -16,7 +16,8 @@ import java.util.Optional;
  */
 public record Concurrency(Mode mode, int adaptiveMin, int adaptiveMax) {
 
-    public static final int DEFAULT_ADAPTIVE_MIN = 1;
+    /** Default of {@code adaptive.min} ({@link ConfigKey#ADAPTIVE_MIN}). */
+    public static final int DEFAULT_ADAPTIVE_MIN = (Integer) ConfigKey.ADAPTIVE_MIN.defaultValue();
 
     public enum Mode {
         /** The limit is the route's max-in-flight. */

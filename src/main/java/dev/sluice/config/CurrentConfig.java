@@ -5,13 +5,15 @@ import java.util.List;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Multi;
 
 /**
  * The config snapshot the pipeline runs with, as a {@link Watch}: seeded from
- * {@link SluiceSettings} at startup (an invalid seed stops the service with every problem listed),
+ * the startup properties at startup ({@link StartupProperties}; an invalid seed stops the service
+ * with every problem listed by property key),
  * replaced as a whole by {@link #publish}, read by the pipeline stages through {@link #changes()}.
  */
 @ApplicationScoped
@@ -20,8 +22,8 @@ public class CurrentConfig {
 
     private final Watch<SluiceConfig> watch;
 
-    CurrentConfig(SluiceSettings settings) {
-        SluiceConfig seed = SluiceConfig.fromSettings(settings);
+    CurrentConfig(SluiceSettings settings, Config properties) {
+        SluiceConfig seed = StartupProperties.read(settings, properties);
         List<ConfigProblem> unsafe = ProgressBound.check(seed, settings.health().stuckAfter(), SluiceConfig.PathStyle.PROPERTIES);
         if (!unsafe.isEmpty()) {
             throw new InvalidConfigException(unsafe);

@@ -2,11 +2,12 @@ package dev.sluice.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One route of a config snapshot: which topics go to which HTTP target, and how.
- * Immutable; build snapshots through {@link SluiceConfig#validated}, which checks every field.
+ * Immutable and valid: the constructor checks every field.
  *
  * @param expects what a record value must be to be sent; others are dead-lettered unsent
  * @param maxValueBytes largest record value sent; larger ones are dead-lettered unsent
@@ -19,16 +20,27 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
         Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders) {
 
-    /** Default of {@code max-value-bytes}: 1 MiB, the default largest record of a Kafka broker. */
-    public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+    /** Default of {@code max-value-bytes} ({@link ConfigKey#MAX_VALUE_BYTES}). */
+    public static final int DEFAULT_MAX_VALUE_BYTES = (Integer) ConfigKey.MAX_VALUE_BYTES.defaultValue();
 
     /** Most {@code forward-headers} prefixes of a route. */
     public static final int MAX_FORWARD_HEADERS = 32;
 
+    /**
+     * Checks every field: a route that exists is valid.
+     *
+     * @throws InvalidConfigException listing every problem, with field paths relative to the route
+     *         ({@code timeout}, {@code retry.jitter}); a snapshot reader reports them with full paths first
+     */
     public Route {
+        List<ConfigProblem> problems = new ArrayList<>();
+        new RouteDraft(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
+                ordering, concurrency, rateLimit, forwardHeaders).check(problems, "", null);
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
         topics = List.copyOf(topics);
-        forwardHeaders = forwardHeaders.stream().map(h -> h == null ? null : h.toLowerCase(java.util.Locale.ROOT))
-                .toList();
+        forwardHeaders = forwardHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
     }
 
     /** A route that forwards no record headers beyond CloudEvents attributes and trace context. */

@@ -14,7 +14,7 @@ import io.smallrye.config.Priorities;
 
 /**
  * Derives the topic list of the intake channel from the routes, so a user names each topic once
- * (in {@code sluice.routes.<name>.topics}). An explicit {@code mp.messaging.incoming.sluice-in.topics}
+ * (in {@code sluice.routes.<name>.topics}). An explicit {@code mp.messaging.incoming.sluice-in.topics} ({@link Channels#INTAKE})
  * still wins.
  *
  * <p>An interceptor rather than a config source: it runs at look-up time and so sees every source,
@@ -26,7 +26,7 @@ import io.smallrye.config.Priorities;
  */
 @Priority(Priorities.APPLICATION)
 public class RouteTopicsInterceptor implements ConfigSourceInterceptor {
-    static final String CHANNEL_TOPICS = "mp.messaging.incoming.sluice-in.topics";
+    static final String CHANNEL_TOPICS = Channels.INTAKE_PROPERTIES + "topics";
     /** A route's topics key, perhaps with a profile prefix ({@code %dev.}) and an index. */
     private static final Pattern ROUTE_TOPICS = Pattern.compile("(%[^.]+\\.)?(sluice\\.routes\\.(\"[^\"]+\"|[^.]+)\\.topics(\\[\\d+])?)");
 

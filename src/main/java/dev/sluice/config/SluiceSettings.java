@@ -10,18 +10,15 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
 /**
- * Startup settings under {@code sluice.*}. They seed the first {@link SluiceConfig} snapshot;
- * everything the pipeline reads at run time comes from that snapshot, never from here.
+ * Startup settings under {@code sluice.*}. The keys of the snapshot ({@code max-in-flight},
+ * {@code routes}) seed the first {@link SluiceConfig} through {@link StartupProperties}; everything
+ * the pipeline reads at run time comes from that snapshot, never from here.
  */
 @ConfigMapping(prefix = "sluice")
 public interface SluiceSettings {
 
-    /**
-     * Most records in flight at once across all routes (accepted from Kafka, not yet acked; parked
-     * records on top, see max-waiting), and most requests on the wire at once across all routes.
-     */
-    @WithDefault("256")
-    int maxInFlight();
+    /** {@link ConfigKey#MAX_IN_FLIGHT}: declared and read there, with its default (raw text here). */
+    Optional<String> maxInFlight();
 
     /**
      * A partition with this many records waiting behind ordering lanes or for a route permit is
@@ -42,110 +39,71 @@ public interface SluiceSettings {
     @WithDefault("256")
     int maxWaiting();
 
-    /** Routes by name: which topics go to which target, with limits and retry policy. */
+    /**
+     * Routes by name: which topics go to which target, with limits and retry policy. Each key's type,
+     * default and doc line are in {@link ConfigKey} and {@link StartupProperties} reads them; they are
+     * declared here only as raw text (never a default), so that SmallRye refuses unknown keys and maps
+     * environment variables onto these. ConfigKeyTest holds the two lists equal.
+     */
     Map<String, RouteSettings> routes();
 
+    /** Keys of one route: see {@link ConfigKey}. */
     interface RouteSettings {
-        /** Source topics whose records this route delivers. */
-        List<String> topics();
+        Optional<List<String>> topics();
 
-        /** Where to deliver. */
         TargetSettings target();
 
-        /** Most deliveries of this route in flight at once (HTTP requests on the wire). */
-        @WithDefault("64")
-        int maxInFlight();
+        Optional<String> maxInFlight();
 
-        /** Timeout of one delivery attempt (connect, send, response). */
-        @WithDefault("10s")
-        Duration timeout();
+        Optional<String> timeout();
 
-        /** Retry policy for retriable outcomes (5xx, 408, 429, timeouts, connection errors). */
         RetrySettings retry();
 
-        /** Topic that receives records this route could not deliver. Default: sluice-dead-letter. */
-        @WithDefault("sluice-dead-letter")
-        String deadLetterTopic();
+        Optional<String> deadLetterTopic();
 
-        /**
-         * What a record value must be to be sent: any, json or cloudevents (binary or structured
-         * mode). A value that is not goes to the dead-letter topic unsent.
-         */
-        @WithDefault("any")
-        String expects();
+        Optional<String> expects();
 
-        /** Largest record value sent, in bytes; a larger one goes to the dead-letter topic unsent. */
-        @WithDefault("1048576")
-        int maxValueBytes();
+        Optional<String> maxValueBytes();
 
-        /**
-         * Delivery order: key (same key one after another in offset order, keys in parallel; a
-         * null key falls back to partition order), partition (one at a time per partition) or
-         * none (any order).
-         */
-        @WithDefault("key")
-        String ordering();
+        Optional<String> ordering();
 
-        /**
-         * How the in-flight limit is set: fixed (it is max-in-flight) or adaptive (found from the
-         * target's latency and backpressure answers, within adaptive.min and adaptive.max).
-         */
-        @WithDefault("fixed")
-        String concurrency();
+        Optional<String> concurrency();
 
-        /** Bounds of the adaptive limit (used with concurrency=adaptive). */
         AdaptiveSettings adaptive();
 
-        /** Attempts per second the target gets at most (token bucket); off unless per-second is set. */
         RateLimitSettings rateLimit();
 
-        /**
-         * Prefixes of record header names (case-insensitive) passed on to the target, e.g.
-         * x-tenant-. CloudEvents attributes and trace context always are; credentials, Host,
-         * hop-by-hop and X-Forwarded-* never are. Default: none.
-         */
         Optional<List<String>> forwardHeaders();
     }
 
+    /** See {@link ConfigKey#ADAPTIVE_MIN}, {@link ConfigKey#ADAPTIVE_MAX}. */
     interface AdaptiveSettings {
-        /** Lowest adaptive limit. */
-        @WithDefault("1")
-        int min();
+        Optional<String> min();
 
-        /** Highest adaptive limit. Default: the route's max-in-flight. */
-        Optional<Integer> max();
+        Optional<String> max();
     }
 
+    /** See {@link ConfigKey#RATE_PER_SECOND}, {@link ConfigKey#RATE_BURST}. */
     interface RateLimitSettings {
-        /** Tokens added per second; every attempt, retries included, takes one. 0 turns the rate limit off. */
-        @WithDefault("0")
-        int perSecond();
+        Optional<String> perSecond();
 
-        /** Most tokens the bucket holds, so the largest burst after a quiet spell. Default: per-second. */
-        Optional<Integer> burst();
+        Optional<String> burst();
     }
 
+    /** See {@link ConfigKey#TARGET_URL}. */
     interface TargetSettings {
-        /** Absolute http(s) URL the record value is POSTed to. */
         Optional<String> url();
     }
 
+    /** See {@link ConfigKey}{@code .RETRY_*}. */
     interface RetrySettings {
-        /** Attempts in all, the first one included; 1 means no retry. */
-        @WithDefault("5")
-        int maxAttempts();
+        Optional<String> maxAttempts();
 
-        /** Delay before the second attempt; doubles for each further attempt. */
-        @WithDefault("200ms")
-        Duration initialBackoff();
+        Optional<String> initialBackoff();
 
-        /** Upper bound of any delay between attempts, Retry-After included. */
-        @WithDefault("30s")
-        Duration maxBackoff();
+        Optional<String> maxBackoff();
 
-        /** Fraction (0..1) of each delay that is randomised, so retries of many records spread out. */
-        @WithDefault("0.5")
-        double jitter();
+        Optional<String> jitter();
     }
 
     /** Admin API. */

@@ -13,6 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.Channels;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.SluiceSettings;
@@ -58,10 +59,10 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile Throwable failure;
     private volatile long appliedVersion;
 
-    Intake(@Channel("sluice-in") Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
+    Intake(@Channel(Channels.INTAKE) Multi<Message<byte[]>> records, Dispatcher dispatcher, CurrentConfig config,
             ConfigTopic configTopic, TopicSubscription topics, Progress progress, SluiceSettings settings,
             Revocations revocations, PartitionPressure pressure,
-            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.topics") List<String> startupTopics) {
+            @ConfigProperty(name = Channels.INTAKE_PROPERTIES + "topics") List<String> startupTopics) {
         this.pressure = pressure;
         // a partition no longer held back for its lanes: its staged records may start
         pressure.onRelease(this::pump);

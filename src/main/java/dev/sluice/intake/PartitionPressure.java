@@ -15,6 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.Channels;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.schedule.PartitionWaits;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -54,7 +55,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 @ApplicationScoped
 public class PartitionPressure implements PartitionWaits {
     private static final Logger LOG = Logger.getLogger(PartitionPressure.class);
-    static final String CHANNEL = "sluice-in";
+    static final String CHANNEL = Channels.INTAKE;
 
     private final KafkaClientService clients;
     private final int threshold;
@@ -81,7 +82,7 @@ public class PartitionPressure implements PartitionWaits {
     private final AtomicBoolean applyQueued = new AtomicBoolean();
 
     PartitionPressure(KafkaClientService clients, SluiceSettings settings,
-            @ConfigProperty(name = "mp.messaging.incoming.sluice-in.max.poll.records", defaultValue = "500") int maxPollRecords) {
+            @ConfigProperty(name = Channels.INTAKE_PROPERTIES + "max.poll.records", defaultValue = "500") int maxPollRecords) {
         this.clients = clients;
         this.threshold = settings.maxWaitingPerPartition();
         this.high = Math.max(2 * maxPollRecords, settings.maxWaiting());

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.Channels;
 import dev.sluice.pipeline.Event;
 import dev.sluice.pipeline.Ownership;
 import io.smallrye.common.annotation.Identifier;
@@ -26,7 +27,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 @Default
 @Identifier(Revocations.NAME)
 public class Revocations implements KafkaConsumerRebalanceListener, Ownership {
-    static final String NAME = "sluice-in-rebalance";
+    static final String NAME = Channels.INTAKE_REBALANCE_LISTENER;
     private static final Logger LOG = Logger.getLogger(Revocations.class);
 
     private final ConcurrentHashMap<TopicPartition, Integer> epochs = new ConcurrentHashMap<>();

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.Channels;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.SluiceConfig;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -27,7 +28,7 @@ import io.smallrye.reactive.messaging.kafka.impl.ReactiveKafkaConsumer;
 @ApplicationScoped
 public class TopicSubscription {
     private static final Logger LOG = Logger.getLogger(TopicSubscription.class);
-    static final String CHANNEL = "sluice-in";
+    static final String CHANNEL = Channels.INTAKE;
 
     private final KafkaClientService clients;
     private final CurrentConfig config;

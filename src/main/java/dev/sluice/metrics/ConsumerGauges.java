@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.Channels;
 import dev.sluice.intake.Intake;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -35,7 +36,7 @@ public class ConsumerGauges {
     private static final Logger LOG = Logger.getLogger(ConsumerGauges.class);
     static final String LAG = "sluice.consumer.lag";
     static final String PAUSED = "sluice.consumer.paused";
-    static final String CHANNEL = "sluice-in";
+    static final String CHANNEL = Channels.INTAKE;
     /** Often enough for alerts and dashboards; one small task on the polling thread per second. */
     static final Duration REFRESH = Duration.ofSeconds(1);
     /** A reading that takes this long is given up (the consumer may be stuck in a rebalance). */

@@ -12,7 +12,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.smallrye.config.WithDefault;
 
 class ConfigJsonTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -134,8 +133,11 @@ class ConfigJsonTest {
         assertEquals(config, ConfigJson.read(written));
     }
 
-    private static String settingsDefault(String method) throws NoSuchMethodException {
-        return SluiceSettings.RouteSettings.class.getMethod(method).getAnnotation(WithDefault.class).value();
+    /** The default {@link ConfigKey} declares for a route key: there is no other (ConfigKeyTest). */
+    private static String settingsDefault(String method) {
+        String key = method.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+        return String.valueOf(ConfigKey.of(ConfigKey.Scope.ROUTE).stream().filter(k -> k.path().equals(key)).findFirst()
+                .orElseThrow().defaultValue());
     }
 
     @Test

@@ -49,6 +49,12 @@ class SluiceConfigTest {
             return change.apply(this);
         }
 
+        /** The values unchecked, as a reader holds them before building the snapshot. */
+        RouteDraft draft() {
+            return new RouteDraft(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
+                    ordering, concurrency, rateLimit, List.of());
+        }
+
         Route build() {
             return new Route(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering,
                     concurrency, rateLimit);
@@ -124,17 +130,17 @@ class SluiceConfigTest {
     @ParameterizedTest(name = "{0} is reported at {3}")
     @MethodSource("badConfigs")
     void badConfigIsRefusedWithTheFieldPath(String defect, int global, List<RouteBuilder> routes, String expectedField) {
-        List<Route> built = routes.stream().map(RouteBuilder::build).toList();
+        List<RouteDraft> drafts = routes.stream().map(RouteBuilder::draft).toList();
 
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
-                () -> SluiceConfig.validated(global, built, PathStyle.JSON));
+                () -> SluiceConfig.validated(global, drafts, PathStyle.JSON));
 
         assertTrue(fields(e).contains(expectedField), "expected a problem at " + expectedField + ", got " + e.problems());
     }
 
     @Test
     void propertiesPathsNameTheRouteByItsName() {
-        Route noUrl = route("orders", "orders").with(r -> { r.url = null; return r; }).build();
+        RouteDraft noUrl = route("orders", "orders").with(r -> { r.url = null; return r; }).draft();
 
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> SluiceConfig.validated(GLOBAL, List.of(noUrl), PathStyle.PROPERTIES));
@@ -145,20 +151,20 @@ class SluiceConfigTest {
     @Test
     void propertiesPathForTheGlobalLimitIsPrefixed() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
-                () -> SluiceConfig.validated(0, List.of(route("orders", "orders").build()), PathStyle.PROPERTIES));
+                () -> SluiceConfig.validated(0, List.of(route("orders", "orders").draft()), PathStyle.PROPERTIES));
 
         assertTrue(fields(e).contains("sluice.max-in-flight"), e.problems().toString());
     }
 
     @Test
     void everyDefectIsListedNotOnlyTheFirst() {
-        Route first = route("orders", "orders").with(r -> {
+        RouteDraft first = route("orders", "orders").with(r -> {
             r.url = URI.create("ftp://files.example.com/in");
             r.timeout = Duration.ZERO;
             r.retry = retry(0, 100, 1_000, 2.0);
             return r;
-        }).build();
-        Route second = route("payments", "payments").with(r -> { r.deadLetterTopic = "orders"; return r; }).build();
+        }).draft();
+        RouteDraft second = route("payments", "payments").with(r -> { r.deadLetterTopic = "orders"; return r; }).draft();
 
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> SluiceConfig.validated(GLOBAL, List.of(first, second), PathStyle.JSON));
@@ -177,7 +183,7 @@ class SluiceConfigTest {
                 route("orders", "orders", "orders-eu").build(),
                 route("audit", "orders", "payments").build());
 
-        SluiceConfig config = SluiceConfig.validated(GLOBAL, routes, PathStyle.JSON);
+        SluiceConfig config = new SluiceConfig(GLOBAL, routes);
 
         assertEquals(List.of("orders", "orders-eu", "payments"), config.sourceTopics());
         assertEquals(GLOBAL, config.maxInFlight());
@@ -196,7 +202,7 @@ class SluiceConfigTest {
             return x;
         }).build();
 
-        SluiceConfig config = SluiceConfig.validated(SluiceConfig.MAX_IN_FLIGHT_CEILING, List.of(r), PathStyle.JSON);
+        SluiceConfig config = new SluiceConfig(SluiceConfig.MAX_IN_FLIGHT_CEILING, List.of(r));
 
         assertEquals(1, config.routes().size());
     }
@@ -209,14 +215,40 @@ class SluiceConfigTest {
             return x;
         }).build();
 
-        assertEquals(1, SluiceConfig.validated(GLOBAL, List.of(r), PathStyle.JSON).routes().size());
+        assertEquals(1, new SluiceConfig(GLOBAL, List.of(r)).routes().size());
     }
 
     @Test
     void adaptiveBoundsUseTheirOwnCeilingNotTheRouteLimit() {
         Route r = route("orders", "orders").with(x -> { x.concurrency = adaptive(1, GLOBAL * 4); return x; }).build();
 
-        assertEquals(GLOBAL * 4, SluiceConfig.validated(GLOBAL, List.of(r), PathStyle.JSON).routes().get(0).concurrency().adaptiveMax());
+        assertEquals(GLOBAL * 4, new SluiceConfig(GLOBAL, List.of(r)).routes().get(0).concurrency().adaptiveMax());
+    }
+
+    @ParameterizedTest(name = "{0}: new Route(...) refuses it at {3}")
+    @MethodSource("badConfigs")
+    void anInvalidRouteOrSnapshotCannotBeBuilt(String defect, int global, List<RouteBuilder> routes, String expectedField) {
+        // a route defect is reported by Route's constructor, relative to the route; one across routes
+        // or against the global limit by SluiceConfig's, with the JSON path
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> new SluiceConfig(global, routes.stream().map(RouteBuilder::build).toList()));
+
+        List<String> fields = fields(e);
+        assertTrue(fields.contains(expectedField) || fields.contains(expectedField.replaceFirst("^routes\\[0]\\.", "")),
+                "expected a problem at " + expectedField + ", got " + e.problems());
+    }
+
+    @Test
+    void aRouteBuiltAloneIsCheckedAgainstTheCeilingAndItsOwnTopics() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> route("orders", "orders").with(r -> {
+            r.maxInFlight = SluiceConfig.MAX_IN_FLIGHT_CEILING + 1;
+            r.deadLetterTopic = "orders";
+            return r;
+        }).build());
+
+        assertEquals(List.of("max-in-flight: must be between 1 and 4096, was 4097",
+                "dead-letter-topic: 'orders' is also a source topic; dead letters would loop"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
     }
 
     private static List<String> fields(InvalidConfigException e) {

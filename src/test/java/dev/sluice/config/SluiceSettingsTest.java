@@ -29,7 +29,7 @@ class SluiceSettingsTest {
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withSources(new PropertiesConfigSource(props, "test", 100))
                 .build();
-        return SluiceConfig.fromSettings(config.getConfigMapping(SluiceSettings.class));
+        return StartupProperties.read(config.getConfigMapping(SluiceSettings.class), config);
     }
 
     @Test
@@ -141,5 +141,56 @@ class SluiceSettingsTest {
                 ProgressBound.check(c, Duration.ofSeconds(20), SluiceConfig.PathStyle.PROPERTIES).stream()
                         .map(ConfigProblem::field).toList());
         assertEquals(List.of(), ProgressBound.check(c, Duration.ofMinutes(6), SluiceConfig.PathStyle.PROPERTIES));
+    }
+
+    @Test
+    void malformedAndMissingRouteKeysAreRefusedByTheirPropertyKey() {
+        // before: SmallRye's own conversion and "required property" errors, one at a time; now the
+        // JSON reader's messages, every problem together, named by the property key
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.max-in-flight", "lots",
+                "sluice.routes.orders.max-in-flight", "many",
+                "sluice.routes.orders.retry.jitter", "some",
+                "sluice.routes.orders.timeout", "soon",
+                "sluice.routes.payments.retry.max-attempts", "3")));
+
+        assertEquals(List.of(
+                "sluice.max-in-flight: must be an integer",
+                "sluice.routes.orders.max-in-flight: must be an integer",
+                "sluice.routes.orders.timeout: not a duration: 'soon' (e.g. \"200ms\", \"10s\", \"PT1M\")",
+                "sluice.routes.orders.retry.jitter: must be a number",
+                "sluice.routes.payments.topics: is required",
+                "sluice.routes.payments.target.url: is required"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void aRouteMaxInFlightAboveTheGlobalOneNamesBothKeys() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.max-in-flight", "32",
+                "sluice.routes.orders.max-in-flight", "64")));
+
+        assertEquals(List.of("sluice.routes.orders.max-in-flight: must be between 1 and the global sluice.max-in-flight (32), was 64"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void routeKeysAreReadFromEnvironmentVariablesToo() {
+        // StartupProperties looks each key up by its property name; SmallRye's env source answers
+        // for SLUICE_ROUTES_ORDERS_MAX_IN_FLIGHT as it did for the typed mapping
+        Map<String, String> props = Map.of("sluice.routes.orders.topics", "orders",
+                "sluice.routes.orders.target.url", "http://localhost:1/x");
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(SluiceSettings.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new PropertiesConfigSource(props, "test", 100))
+                .withSources(new io.smallrye.config.EnvConfigSource(Map.of("SLUICE_ROUTES_ORDERS_MAX_IN_FLIGHT", "24",
+                        "SLUICE_ROUTES_ORDERS_RETRY_MAX_ATTEMPTS", "2"), 300))
+                .build();
+
+        Route r = StartupProperties.read(config.getConfigMapping(SluiceSettings.class), config).routes().get(0);
+
+        assertEquals(24, r.maxInFlight());
+        assertEquals(2, r.retry().maxAttempts());
     }
 }

@@ -1,0 +1,105 @@
+package dev.sluice.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.eclipse.microprofile.config.Config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.sluice.config.ConfigKey.Scope;
+import dev.sluice.config.SluiceConfig.PathStyle;
+
+/**
+ * The startup properties of the snapshot ({@code sluice.max-in-flight}, {@code sluice.routes.<name>.*})
+ * turned into the JSON document the admin API takes, then read by the same {@link ConfigReader}:
+ * one reader, one set of defaults ({@link ConfigKey}), problems named by property key. A number
+ * that does not parse goes in as text, so the reader refuses it by its key ("must be an integer").
+ * {@link SluiceSettings} still declares the keys, so that SmallRye refuses unknown ones and maps
+ * environment variables onto them.
+ */
+public final class StartupProperties {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private StartupProperties() {
+    }
+
+    /** Builds and validates the seed snapshot; throws listing every problem of the startup settings. */
+    public static SluiceConfig read(SluiceSettings settings, Config config) {
+        // startup-only settings, checked here so that every startup problem is listed together
+        List<ConfigProblem> startupOnly = new ArrayList<>();
+        if (settings.maxWaiting() < 0 || settings.maxWaiting() > SluiceConfig.MAX_WAITING_CEILING) {
+            startupOnly.add(new ConfigProblem("sluice.max-waiting",
+                    "must be between 0 and " + SluiceConfig.MAX_WAITING_CEILING + ", was " + settings.maxWaiting()));
+        }
+        if (settings.maxWaitingPerPartition() < 1 || settings.maxWaitingPerPartition() > SluiceConfig.MAX_WAITING_CEILING) {
+            startupOnly.add(new ConfigProblem("sluice.max-waiting-per-partition",
+                    "must be between 1 and " + SluiceConfig.MAX_WAITING_CEILING + ", was " + settings.maxWaitingPerPartition()));
+        }
+        return ConfigReader.read(tree(settings.routes().keySet(), config), PathStyle.PROPERTIES, startupOnly);
+    }
+
+    /** The document the properties hold; routes sorted by name, so problems and logs list them in a stable order. */
+    static ObjectNode tree(Set<String> routeNames, Config config) {
+        ObjectNode root = JSON.objectNode();
+        for (ConfigKey k : ConfigKey.of(Scope.ROOT)) {
+            put(root, k, config, PathStyle.PROPERTIES.root(k.path()));
+        }
+        ArrayNode routes = root.putArray("routes");
+        for (String name : new TreeSet<>(routeNames)) {
+            ObjectNode r = routes.addObject();
+            r.put(ConfigKey.ROUTE_NAME.path(), name);
+            // a name with a dot is one map key only when quoted
+            String prefix = "sluice.routes." + (name.contains(".") ? "\"" + name + "\"" : name) + ".";
+            for (ConfigKey k : ConfigKey.of(Scope.ROUTE)) {
+                if (k.group() != null && !r.has(k.group())) {
+                    // properties have no objects, so none is missing: a missing key is named itself (target.url)
+                    r.putObject(k.group());
+                }
+                if (k != ConfigKey.ROUTE_NAME) {
+                    put(r, k, config, prefix + k.path());
+                }
+            }
+        }
+        return root;
+    }
+
+    private static void put(ObjectNode n, ConfigKey k, Config config, String property) {
+        JsonNode value;
+        if (k.type() == ConfigKey.Type.TOPICS || k.type() == ConfigKey.Type.STRINGS) {
+            Optional<List<String>> list = config.getOptionalValues(property, String.class);
+            if (list.isEmpty()) {
+                return;
+            }
+            ArrayNode a = JSON.arrayNode();
+            list.get().forEach(a::add);
+            value = a;
+        } else {
+            Optional<String> text = config.getOptionalValue(property, String.class);
+            if (text.isEmpty()) {
+                return;
+            }
+            value = scalar(k.type(), text.get());
+        }
+        ObjectNode holder = k.group() == null ? n : n.has(k.group()) ? (ObjectNode) n.get(k.group()) : n.putObject(k.group());
+        holder.set(k.leaf(), value);
+    }
+
+    private static JsonNode scalar(ConfigKey.Type type, String text) {
+        try {
+            return switch (type) {
+                case INT -> JSON.numberNode(Integer.parseInt(text.trim()));
+                case NUMBER -> JSON.numberNode(Double.parseDouble(text.trim()));
+                default -> JSON.textNode(text);
+            };
+        } catch (NumberFormatException e) {
+            return JSON.textNode(text);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.sluice.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.InputStream;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+/** The channel names in application.properties are the ones {@link Channels} declares for the code. */
+class ChannelsTest {
+
+    private static Properties applicationProperties() throws Exception {
+        Properties p = new Properties();
+        try (InputStream in = ChannelsTest.class.getResourceAsStream("/application.properties")) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    @Test
+    void theOnlyIncomingChannelIsTheIntake() throws Exception {
+        Set<String> incoming = new TreeSet<>();
+        for (String key : applicationProperties().stringPropertyNames()) {
+            if (key.startsWith("mp.messaging.incoming.")) {
+                incoming.add(key.split("\\.")[3]);
+            }
+        }
+
+        assertEquals(Set.of(Channels.INTAKE), incoming);
+    }
+
+    @Test
+    void theIntakeNamesTheRebalanceListenerTheCodeRegisters() throws Exception {
+        assertEquals(Channels.INTAKE_REBALANCE_LISTENER,
+                applicationProperties().getProperty(Channels.INTAKE_PROPERTIES + "consumer-rebalance-listener.name"));
+    }
+}
