@@ -21,6 +21,7 @@ import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.deliver.DeliveryStats;
 import dev.sluice.deliver.RouteMeters;
 import dev.sluice.intake.Intake;
+import dev.sluice.schedule.AdmissionState;
 import dev.sluice.lifecycle.Drain;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
@@ -38,18 +39,20 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 public class StatusResource {
     private final CurrentConfig config;
     private final Intake intake;
+    private final AdmissionState admission;
     private final Dispatcher dispatcher;
     private final DeliveryStats stats;
     private final Drain drain;
     private final KafkaClientService clients;
     private final DeadLetterState deadLetters;
 
-    StatusResource(CurrentConfig config, Intake intake, Dispatcher dispatcher, DeliveryStats stats, Drain drain,
+    StatusResource(CurrentConfig config, Intake intake, AdmissionState admission, Dispatcher dispatcher, DeliveryStats stats, Drain drain,
             KafkaClientService clients, DeadLetterState deadLetters) {
         this.deadLetters = deadLetters;
         this.clients = clients;
         this.config = config;
         this.intake = intake;
+        this.admission = admission;
         this.dispatcher = dispatcher;
         this.stats = stats;
         this.drain = drain;
@@ -82,21 +85,21 @@ public class StatusResource {
     private Map<String, Object> status(Set<TopicPartition> paused) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("configVersion", config.versioned().version());
-        out.put("appliedVersions", Map.of("intake", intake.appliedVersion(), "dispatcher", dispatcher.appliedVersion()));
+        out.put("appliedVersions", Map.of("intake", admission.appliedVersion(), "dispatcher", dispatcher.appliedVersion()));
         out.put("running", intake.running());
         out.put("draining", drain.draining());
         if (drain.draining()) {
             out.put("drainRemainingMs", drain.remaining().toMillis());
         }
         // inFlight counts parked records too: at most maxInFlight + maxParked
-        out.put("parked", intake.parked());
-        out.put("maxParked", intake.maxParked());
-        out.put("inFlight", intake.inFlight());
-        out.put("maxInFlight", intake.globalLimit().limit());
+        out.put("parked", admission.parked());
+        out.put("maxParked", admission.maxParked());
+        out.put("inFlight", admission.inFlight());
+        out.put("maxInFlight", admission.maxInFlight());
         // requests on the wire across all routes: at most maxInFlight, parked records included
         out.put("requestsInFlight", dispatcher.wireLimit().inFlight());
         // received from Kafka, waiting for an in-flight permit (the consumer pauses when it fills)
-        out.put("staged", intake.staged());
+        out.put("staged", admission.staged());
         List<Map<String, Object>> routes = config.get().routes().stream().map(r -> route(r, paused)).toList();
         out.put("routes", routes);
         return out;

@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.Channels;
 import dev.sluice.config.SluiceSettings;
-import dev.sluice.schedule.PartitionWaits;
+import dev.sluice.schedule.PartitionGate;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 
@@ -53,7 +53,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
  * cross. Pausing never loses anything: a paused partition is simply not fetched.
  */
 @ApplicationScoped
-public class PartitionPressure implements PartitionWaits {
+public class PartitionPressure implements PartitionGate {
     private static final Logger LOG = Logger.getLogger(PartitionPressure.class);
     static final String CHANNEL = Channels.INTAKE;
 
@@ -139,6 +139,7 @@ public class PartitionPressure implements PartitionWaits {
     }
 
     /** A received record of this partition started (or was let go): it no longer waits to start. */
+    @Override
     public void started(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
         synchronized (this) {
@@ -238,12 +239,14 @@ public class PartitionPressure implements PartitionWaits {
     }
 
     /** True while the partition's records pile up behind their lanes: its staged records wait. */
+    @Override
     public synchronized boolean heldBack(TopicPartition tp) {
         return heldBack.contains(tp);
     }
 
     /** Called when a partition is no longer held back for its lanes. */
-    void onRelease(Runnable action) {
+    @Override
+    public void onRelease(Runnable action) {
         this.onRelease = action;
     }
 

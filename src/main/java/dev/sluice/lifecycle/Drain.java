@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.intake.Intake;
+import dev.sluice.schedule.AdmissionState;
 import dev.sluice.pipeline.Stopping;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.schedule.InFlightLimit;
@@ -26,14 +27,16 @@ public class Drain {
     private static final Logger LOG = Logger.getLogger(Drain.class);
 
     private final Intake intake;
+    private final AdmissionState admission;
     private final Dispatcher dispatcher;
     private final Stopping stopping;
     private final Duration timeout;
     private volatile boolean draining;
     private volatile long deadlineNanos;
 
-    Drain(Intake intake, Dispatcher dispatcher, Stopping stopping, SluiceSettings settings) {
+    Drain(Intake intake, AdmissionState admission, Dispatcher dispatcher, Stopping stopping, SluiceSettings settings) {
         this.intake = intake;
+        this.admission = admission;
         this.dispatcher = dispatcher;
         this.stopping = stopping;
         this.timeout = settings.drainTimeout();
@@ -45,12 +48,12 @@ public class Drain {
         draining = true;
         stopping.begin();
         intake.stopTaking();
-        int before = intake.inFlight();
+        int before = admission.inFlight();
         int left = before;
         // wait in steps of a second, saying how it goes: a drain is something to watch, not a sleep
         while (left > 0 && remaining().compareTo(Duration.ZERO) > 0) {
             Duration step = remaining().compareTo(Duration.ofSeconds(1)) < 0 ? remaining() : Duration.ofSeconds(1);
-            left = intake.awaitIdle(step);
+            left = admission.awaitIdle(step);
             if (left > 0 && remaining().compareTo(Duration.ZERO) > 0) {
                 LOG.infof("drain: %d records in flight (%s), %d ms left", left, where(), remaining().toMillis());
             }
@@ -69,7 +72,7 @@ public class Drain {
     private String where() {
         StringBuilder out = new StringBuilder();
         InFlightLimit wire = dispatcher.wireLimit();
-        out.append(intake.inFlight() - intake.parked()).append(" holding in-flight permits, ").append(intake.parked())
+        out.append(admission.inFlight() - admission.parked()).append(" holding in-flight permits, ").append(admission.parked())
                 .append(" parked; ").append(wire.inFlight()).append(" requests on the wire, ").append(wire.waiting())
                 .append(" waiting for the wire");
         dispatcher.config().routes().forEach(r -> {
@@ -89,7 +92,7 @@ public class Drain {
 
     /** Records still in flight (during a drain: what it waits for). */
     public int inFlight() {
-        return intake.inFlight();
+        return admission.inFlight();
     }
 
     /** Time left until the drain deadline; the whole timeout before a drain began, zero after it. */

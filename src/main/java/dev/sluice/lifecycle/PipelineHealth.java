@@ -13,6 +13,7 @@ import org.eclipse.microprofile.health.Startup;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.intake.Intake;
+import dev.sluice.schedule.AdmissionState;
 import dev.sluice.pipeline.Progress;
 
 /**
@@ -29,11 +30,11 @@ public final class PipelineHealth {
     private PipelineHealth() {
     }
 
-    static HealthCheckResponse describe(String name, boolean up, Intake intake) {
+    static HealthCheckResponse describe(String name, boolean up, Intake intake, AdmissionState admission) {
         var builder = HealthCheckResponse.named(name).status(up)
-                .withData("configVersion", intake.appliedVersion())
-                .withData("inFlight", intake.inFlight())
-                .withData("maxInFlight", intake.globalLimit().limit());
+                .withData("configVersion", admission.appliedVersion())
+                .withData("inFlight", admission.inFlight())
+                .withData("maxInFlight", admission.maxInFlight());
         if (intake.failure() != null) {
             builder.withData("failure", String.valueOf(intake.failure()));
         }
@@ -50,12 +51,14 @@ public final class PipelineHealth {
     @ApplicationScoped
     static class Live implements HealthCheck {
         private final Intake intake;
+        private final AdmissionState admission;
         private final Progress progress;
         private final EventLoopMonitor loops;
         private final SluiceSettings.HealthSettings settings;
 
-        Live(Intake intake, Progress progress, EventLoopMonitor loops, SluiceSettings settings) {
+        Live(Intake intake, AdmissionState admission, Progress progress, EventLoopMonitor loops, SluiceSettings settings) {
             this.intake = intake;
+            this.admission = admission;
             this.progress = progress;
             this.loops = loops;
             this.settings = settings.health();
@@ -64,16 +67,16 @@ public final class PipelineHealth {
         @Override
         public HealthCheckResponse call() {
             Duration still = progress.sinceLastMove();
-            boolean stuck = intake.inFlight() > 0 && still.compareTo(settings.stuckAfter()) > 0;
+            boolean stuck = admission.inFlight() > 0 && still.compareTo(settings.stuckAfter()) > 0;
             Duration blocked = loops.longestBlocked();
             boolean loopBlocked = blocked.compareTo(settings.eventLoopBlockedAfter()) > 0;
             var builder = HealthCheckResponse.named("sluice-pipeline")
                     .status(intake.failure() == null && !stuck && !loopBlocked)
-                    .withData("inFlight", intake.inFlight())
+                    .withData("inFlight", admission.inFlight())
                     .withData("msSinceProgress", still.toMillis())
                     .withData("eventLoopBlockedMs", blocked.toMillis());
             if (stuck) {
-                builder.withData("stuck", "no progress for " + still.toMillis() + " ms with " + intake.inFlight()
+                builder.withData("stuck", "no progress for " + still.toMillis() + " ms with " + admission.inFlight()
                         + " records in flight (sluice.health.stuck-after=" + settings.stuckAfter() + ")");
             }
             if (loopBlocked) {
@@ -91,11 +94,13 @@ public final class PipelineHealth {
     @ApplicationScoped
     static class Ready implements HealthCheck {
         private final Intake intake;
+        private final AdmissionState admission;
         private final Drain drain;
         private final ConfigTopic configTopic;
 
-        Ready(Intake intake, Drain drain, ConfigTopic configTopic) {
+        Ready(Intake intake, AdmissionState admission, Drain drain, ConfigTopic configTopic) {
             this.intake = intake;
+            this.admission = admission;
             this.drain = drain;
             this.configTopic = configTopic;
         }
@@ -109,7 +114,7 @@ public final class PipelineHealth {
                         .withData("drainRemainingMs", drain.remaining().toMillis())
                         .build();
             }
-            HealthCheckResponse pipeline = describe("sluice-pipeline", configTopic.isLoaded() && intake.running(), intake);
+            HealthCheckResponse pipeline = describe("sluice-pipeline", configTopic.isLoaded() && intake.running(), intake, admission);
             var problems = configTopic.integrity().problems();
             if (configTopic.isLoaded() || problems.isEmpty()) {
                 return pipeline;
@@ -126,14 +131,16 @@ public final class PipelineHealth {
     @ApplicationScoped
     static class Started implements HealthCheck {
         private final Intake intake;
+        private final AdmissionState admission;
 
-        Started(Intake intake) {
+        Started(Intake intake, AdmissionState admission) {
             this.intake = intake;
+            this.admission = admission;
         }
 
         @Override
         public HealthCheckResponse call() {
-            return describe("sluice-pipeline", intake.failure() != null || intake.running(), intake);
+            return describe("sluice-pipeline", intake.failure() != null || intake.running(), intake, admission);
         }
     }
 }

@@ -10,8 +10,8 @@ import jakarta.enterprise.event.Observes;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
 import dev.sluice.outcome.DeadLetterState;
-import dev.sluice.intake.Intake;
 import dev.sluice.intake.PartitionPressure;
+import dev.sluice.schedule.AdmissionState;
 import dev.sluice.schedule.Dispatcher;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -29,7 +29,7 @@ import io.smallrye.mutiny.subscription.Cancellable;
 public class PipelineGauges {
     private final MeterRegistry registry;
     private final CurrentConfig config;
-    private final Intake intake;
+    private final AdmissionState admission;
     private final PartitionPressure pressure;
     private final Dispatcher dispatcher;
     private final DeadLetterState deadLetters;
@@ -37,23 +37,23 @@ public class PipelineGauges {
     private RouteGauges routes;
     private Cancellable following;
 
-    PipelineGauges(MeterRegistry registry, CurrentConfig config, Intake intake, Dispatcher dispatcher,
+    PipelineGauges(MeterRegistry registry, CurrentConfig config, AdmissionState admission, Dispatcher dispatcher,
             PartitionPressure pressure, DeadLetterState deadLetters) {
         this.deadLetters = deadLetters;
         this.pressure = pressure;
         this.registry = registry;
         this.config = config;
-        this.intake = intake;
+        this.admission = admission;
         this.dispatcher = dispatcher;
     }
 
     synchronized void start(@Observes StartupEvent event) {
         // strong references: Micrometer holds gauge state weakly by default
-        global.add(Gauge.builder("sluice.records.in.flight", intake, Intake::inFlight).strongReference(true)
+        global.add(Gauge.builder("sluice.records.in.flight", admission, AdmissionState::inFlight).strongReference(true)
                 .description("Records taken from Kafka and not yet acked or nacked").register(registry));
-        global.add(Gauge.builder("sluice.records.in.flight.limit", intake, i -> i.globalLimit().limit()).strongReference(true)
+        global.add(Gauge.builder("sluice.records.in.flight.limit", admission, AdmissionState::maxInFlight).strongReference(true)
                 .description("Most records in flight at once, across all routes").register(registry));
-        global.add(Gauge.builder("sluice.records.parked", intake, Intake::parked).strongReference(true)
+        global.add(Gauge.builder("sluice.records.parked", admission, AdmissionState::parked).strongReference(true)
                 .description("Records parked behind ordering lanes or waiting for a route permit (they gave their in-flight permit back)").register(registry));
         global.add(Gauge.builder("sluice.requests.in.flight", dispatcher, d -> d.wireLimit().inFlight()).strongReference(true)
                 .description("Requests on the wire across all routes (at most the global max-in-flight)").register(registry));

@@ -43,9 +43,9 @@ public class Dispatcher {
     private final RouteResources resources;
     private volatile Plan plan;
     private final Lanes.WaitListener pressure;
-    private final PartitionWaits partitions;
+    private final PartitionGate partitions;
 
-    Dispatcher(CurrentConfig config, Delivery delivery, PartitionWaits partitions, Vertx vertx) {
+    Dispatcher(CurrentConfig config, Delivery delivery, PartitionGate partitions, Vertx vertx) {
         this.delivery = delivery;
         this.partitions = partitions;
         this.pressure = new Lanes.WaitListener() {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.outcome.DeadLetterWriter;
-import dev.sluice.intake.Intake;
+import dev.sluice.schedule.AdmissionState;
 import dev.sluice.schedule.Dispatcher;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceTestResource;
@@ -44,7 +44,7 @@ class DeliveryPipelineIT {
     Dispatcher dispatcher;
 
     @Inject
-    Intake intake;
+    AdmissionState admission;
 
     @BeforeAll
     static void clients() {
@@ -108,7 +108,7 @@ class DeliveryPipelineIT {
         System.out.printf("globalLimitCapsAllRoutesTogether: at most %d requests at the sink at once (global limit 128)%n", max);
         assertTrue(max <= 128, "requests at the sink at once: " + max + " > global limit 128");
         assertTrue(max >= 64, "the global limit, not something lower, should bind: " + max);
-        assertTrue(intake.globalLimit().maxObserved() <= 128);
+        assertTrue(admission.mostInFlight() <= 128);
         // records waiting for a route permit park (their admission permit goes back), so what
         // bounds the wire is the wire limit: requests sent, parked records included
         assertTrue(dispatcher.wireLimit().maxObserved() <= 128, "requests on the wire: " + dispatcher.wireLimit().maxObserved());

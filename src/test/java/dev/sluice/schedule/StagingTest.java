@@ -1,4 +1,4 @@
-package dev.sluice.intake;
+package dev.sluice.schedule;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

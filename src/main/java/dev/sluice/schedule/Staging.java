@@ -1,4 +1,4 @@
-package dev.sluice.intake;
+package dev.sluice.schedule;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
