@@ -137,8 +137,8 @@ class ColdStartBench {
     private static ColdStartRun.Started start(String consumer, Workload w, BenchSink sink, String topic) {
         String group = "coldstart-" + consumer + "-" + UUID.randomUUID();
         return switch (consumer) {
-            case "sluice" -> sluice(w, sink, topic, group, SluiceProcess.appDir());
-            case "sluice-before" -> sluice(w, sink, topic, group, beforeDir());
+            case "sluice" -> sluice(consumer, w, sink, topic, group, SluiceProcess.appDir());
+            case "sluice-before" -> sluice(consumer, w, sink, topic, group, beforeDir());
             case "pc" -> parallelConsumer(w, sink, topic, group);
             case "handwritten" -> handWritten(w, sink, topic, group);
             default -> throw new IllegalArgumentException("bench.consumers: unknown " + consumer
@@ -158,14 +158,15 @@ class ColdStartBench {
         return Path.of(dir);
     }
 
-    private static ColdStartRun.Started sluice(Workload w, BenchSink sink, String topic, String group, Path appDir) {
+    private static ColdStartRun.Started sluice(String consumer, Workload w, BenchSink sink, String topic, String group,
+            Path appDir) {
         Map<String, String> config = Bench.appConfig(broker.bootstrapServers(), topic, sink, w.concurrency(),
                 w.concurrency(), Map.of("ordering", w.sluiceOrdering()));
         config.put("sluice.group-id", group);
         // the config topic keeps the last config written: a topic of its own, so this run's route
         // is the one its properties seed, not the previous run's
         config.put("sluice.config-topic", group + "-config");
-        SluiceProcess app = SluiceProcess.start("coldstart-sluice", appDir, config, JVM_FLAGS, Path.of(""));
+        SluiceProcess app = SluiceProcess.start("coldstart-" + consumer, appDir, config, JVM_FLAGS, Path.of(""));
         return started(app.pid(), app.log(), () -> app.terminate(STOP_TIMEOUT), app::close);
     }
 
