@@ -9,7 +9,6 @@ import org.jboss.logging.Logger;
 
 import dev.sluice.config.Route;
 import dev.sluice.pipeline.Event;
-import dev.sluice.pipeline.EventLoops;
 import dev.sluice.pipeline.Ownership;
 import dev.sluice.pipeline.Progress;
 import dev.sluice.pipeline.RoutePermits;
@@ -69,11 +68,9 @@ public class Delivery {
     private final Progress progress;
     private final DeliveryTracing tracing;
     private final Ownership revocations;
-    private final EventLoops loops;
 
     Delivery(ValueGate gate, Targets targets, DeadLetterWriter deadLetters, DeliveryStats stats, Stopping stopping,
-            Progress progress, DeliveryTracing tracing, Ownership revocations, DeadLetterHold hold, EventLoops loops) {
-        this.loops = loops;
+            Progress progress, DeliveryTracing tracing, Ownership revocations, DeadLetterHold hold) {
         this.hold = hold;
         this.revocations = revocations;
         this.gate = gate;
@@ -109,10 +106,7 @@ public class Delivery {
                             tracing.endDelivery(span, result, failure);
                         }
                     });
-        })
-                // off the intake's thread, which starts every record: the delivery runs on the next
-                // event loop, once its lane has let it go (so lane order is kept)
-                .runSubscriptionOn(loops.executor());
+        });
     }
 
     private Uni<Result> onRefused(Route route, Event event, String reason, RoutePermits limit,

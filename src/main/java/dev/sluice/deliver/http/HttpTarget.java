@@ -19,7 +19,6 @@ import dev.sluice.deliver.AttemptOutcome;
 import dev.sluice.deliver.DeliveryTracing;
 import dev.sluice.deliver.Target;
 import dev.sluice.pipeline.Event;
-import dev.sluice.pipeline.EventLoops;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
@@ -49,7 +48,7 @@ public class HttpTarget implements Target {
 
     private final DeliveryTracing tracing;
 
-    HttpTarget(Vertx vertx, DeliveryTracing tracing, EventLoops loops) {
+    HttpTarget(Vertx vertx, DeliveryTracing tracing) {
         this.tracing = tracing;
         this.vertx = vertx.getDelegate();
         // connections are opened on demand; permits keep requests below the global limit, which
@@ -65,7 +64,7 @@ public class HttpTarget implements Target {
                 // the route's timeout bounds the connect too; this only caps a very long one
                 .setConnectTimeout(10_000);
         this.client = this.vertx.createHttpClient(options);
-        this.loops = loops;
+        this.loops = new EventLoops(this.vertx);
     }
 
     /** Routes whose target URL is http or https (config validation admits no other). */
@@ -94,7 +93,7 @@ public class HttpTarget implements Target {
             request.putHeader(HttpHeaders.AUTHORIZATION, basicAuthorization(url));
         }
         Buffer body = event.value() == null ? Buffer.buffer() : Buffer.buffer(event.value());
-        return HttpExchange.send(vertx, loops.currentOrNext(), client, request, body, route.timeout().toMillis(), this::classify)
+        return HttpExchange.send(vertx, loops.next(), client, request, body, route.timeout().toMillis(), this::classify)
                 // an error's text comes from the HTTP client and may quote the URL: never its credentials
                 .map(o -> o.status() == 0 ? new AttemptOutcome(o.kind(), 0, UrlRedaction.scrub(o.reason(), route.targetUrl()),
                         o.retryAfter()) : o);

@@ -54,8 +54,7 @@ class HttpTargetTest {
     @BeforeAll
     static void start() {
         vertx = Vertx.vertx();
-        target = new HttpTarget(vertx, new DeliveryTracing(OpenTelemetry.noop(), true),
-                new dev.sluice.pipeline.EventLoops(vertx.getDelegate()));
+        target = new HttpTarget(vertx, new DeliveryTracing(OpenTelemetry.noop(), true));
         trickle = new TrickleServer(50);
         sink = new TestSink();
         sink.on("/ok", (id, attempt) -> TestSink.Reply.ok());

@@ -1,12 +1,8 @@
-package dev.sluice.pipeline;
+package dev.sluice.deliver.http;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
@@ -15,21 +11,23 @@ import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
 
 /**
- * The Vert.x event loops deliveries run on: one context on each, handed out round robin. A
- * delivery starts on the next one ({@link #executor()}) once its lane lets it go, and its HTTP
- * exchange stays there, so its connection is opened on that loop (the pool prefers a connection
+ * One Vert.x context on each of Vert.x's event loops, handed out round robin to HTTP exchanges:
+ * each runs on the next loop, so its connection is opened there (the pool prefers a connection
  * of the asking loop), its answer is handled there, and so is what the answer sets off (permits,
- * ack, the next record started). Without it the whole data path ran on the Kafka connector's one
- * event loop thread, whatever the number of cores.
+ * ack, the next record the intake starts). Without it every exchange ran on the context of whoever
+ * started it, the Kafka connector's one event loop, and the whole data path ran on one thread.
+ *
+ * <p>Only the exchange moves: a record's start (lanes, permits, the drain's check that a first
+ * attempt may begin) stays on the thread that starts records, in offset order. Moving the whole
+ * delivery to the next loop let a later record of a partition pass the drain's check while an
+ * earlier one had not yet, and the later one, delivered above an unacked offset, was redelivered
+ * after the restart (DrainIT: 7 duplicates).
  */
-@ApplicationScoped
-public class EventLoops {
+final class EventLoops {
     private final Context[] contexts;
     private final AtomicInteger next = new AtomicInteger();
-    private final Executor executor = task -> next().runOnContext(v -> task.run());
 
-    @Inject
-    public EventLoops(Vertx vertx) {
+    EventLoops(Vertx vertx) {
         VertxInternal internal = (VertxInternal) vertx;
         int loops = 0;
         for (var ignored : internal.getEventLoopGroup()) {
@@ -45,26 +43,12 @@ public class EventLoops {
     }
 
     /** The context of the next event loop. */
-    public Context next() {
+    Context next() {
         return contexts[Math.floorMod(next.getAndIncrement(), contexts.length)];
     }
 
-    /**
-     * The caller's context when it runs on an event loop (no hop), else the next one: a retry
-     * after its backoff comes from a worker thread, a dead-letter answer from the producer's.
-     */
-    public Context currentOrNext() {
-        Context current = Vertx.currentContext();
-        return current != null && current.isEventLoopContext() ? current : next();
-    }
-
-    /** Runs each task on the next event loop. */
-    public Executor executor() {
-        return executor;
-    }
-
     /** How many event loops there are. */
-    public int size() {
+    int size() {
         return contexts.length;
     }
 }
