@@ -66,6 +66,8 @@ public class DeliveryTracing {
 
     private final Tracer tracer;
     private final TextMapPropagator propagator;
+    /** False with the SDK disabled: then no span is built at all, not even a no-op one. */
+    private final boolean enabled;
 
     public DeliveryTracing(OpenTelemetry openTelemetry,
             @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean sdkDisabled) {
@@ -74,10 +76,15 @@ public class DeliveryTracing {
         OpenTelemetry otel = sdkDisabled ? OpenTelemetry.noop() : openTelemetry;
         this.tracer = otel.getTracer("dev.sluice");
         this.propagator = otel.getPropagators().getTextMapPropagator();
+        this.enabled = !sdkDisabled;
     }
 
     /** Starts the span of one record's delivery on one route. */
     public Span startDelivery(Route route, Event event) {
+        if (!enabled) {
+            // per record and route: no header scan, no span name, no attributes
+            return Span.getInvalid();
+        }
         Context parent = propagator.extract(Context.root(), event, RECORD_HEADERS);
         return tracer.spanBuilder("deliver " + route.name())
                 .setParent(parent)
@@ -92,6 +99,9 @@ public class DeliveryTracing {
 
     /** Ends a delivery span with its result. */
     public void endDelivery(Span delivery, DeliveryResult result, Throwable failure) {
+        if (!enabled) {
+            return;
+        }
         if (failure != null) {
             delivery.recordException(failure);
             delivery.setStatus(StatusCode.ERROR, "dead-letter write failed");
@@ -110,6 +120,9 @@ public class DeliveryTracing {
 
     /** Starts the span of one HTTP attempt under a delivery span. */
     public Span startAttempt(Span delivery, Route route, int attempt) {
+        if (!enabled) {
+            return Span.getInvalid();
+        }
         return tracer.spanBuilder("POST")
                 .setParent(Context.root().with(delivery))
                 .setSpanKind(SpanKind.CLIENT)
@@ -122,6 +135,9 @@ public class DeliveryTracing {
 
     /** Ends an attempt span with its outcome. */
     public void endAttempt(Span span, AttemptOutcome outcome) {
+        if (!enabled) {
+            return;
+        }
         if (outcome.status() > 0) {
             span.setAttribute(STATUS, (long) outcome.status());
         }
@@ -133,6 +149,9 @@ public class DeliveryTracing {
 
     /** Puts the attempt's trace context into the request headers (replacing the record's). */
     public void inject(Span attempt, Map<String, String> headers) {
+        if (!enabled) {
+            return; // the record's own traceparent, if any, goes through unchanged (HeaderMapping)
+        }
         propagator.inject(Context.root().with(attempt), headers, (carrier, key, value) -> carrier.put(key, value));
     }
 }

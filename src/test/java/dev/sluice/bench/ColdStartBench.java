@@ -46,6 +46,12 @@ import dev.sluice.testing.SluiceProcess;
  * <p>{@code ./mvnw -B -Pbench verify -Dit.test=ColdStartBench}; settings: -Dbench.backlogs (40k;
  * a list, e.g. 40k,200k,1M), -Dbench.workloads (unordered,key), -Dbench.consumers
  * (sluice,pc,handwritten), -Dbench.rounds (1), -Dbench.keys (1000), -Dbench.stallSeconds (60).
+ *
+ * <p>Before and after a change, in one run: consumer {@code sluice-before} is Sluice from another
+ * packaged build, {@code -Dbench.before.dir=<dir>/target/quarkus-app}, e.g. main in a worktree of
+ * its own ({@code git worktree add --detach ../base main && (cd ../base && ./mvnw -B -q package
+ * -DskipTests)}), reported as "Sluice / Sluice before". {@code -Dbench.jfr=true}: a JFR profile of
+ * each consumer from its first delivery to its last (target/bench-jfr), summarised in the report.
  */
 class ColdStartBench {
     /** One workload: the ordering each consumer is asked for, the concurrency C and the sink's latency L. */
@@ -131,22 +137,36 @@ class ColdStartBench {
     private static ColdStartRun.Started start(String consumer, Workload w, BenchSink sink, String topic) {
         String group = "coldstart-" + consumer + "-" + UUID.randomUUID();
         return switch (consumer) {
-            case "sluice" -> sluice(w, sink, topic, group);
+            case "sluice" -> sluice(consumer, w, sink, topic, group, SluiceProcess.appDir());
+            case "sluice-before" -> sluice(consumer, w, sink, topic, group, beforeDir());
             case "pc" -> parallelConsumer(w, sink, topic, group);
             case "handwritten" -> handWritten(w, sink, topic, group);
             default -> throw new IllegalArgumentException("bench.consumers: unknown " + consumer
-                    + ", known sluice, pc, handwritten");
+                    + ", known sluice, sluice-before, pc, handwritten");
         };
     }
 
-    private static ColdStartRun.Started sluice(Workload w, BenchSink sink, String topic, String group) {
+    /**
+     * The other build {@code sluice-before} runs: -Dbench.before.dir, a packaged app directory
+     * (e.g. a worktree of main built with {@code ./mvnw -B -q package -DskipTests}).
+     */
+    private static Path beforeDir() {
+        String dir = System.getProperty("bench.before.dir");
+        if (dir == null) {
+            throw new IllegalArgumentException("bench.consumers=sluice-before needs -Dbench.before.dir=<other build>/target/quarkus-app");
+        }
+        return Path.of(dir);
+    }
+
+    private static ColdStartRun.Started sluice(String consumer, Workload w, BenchSink sink, String topic, String group,
+            Path appDir) {
         Map<String, String> config = Bench.appConfig(broker.bootstrapServers(), topic, sink, w.concurrency(),
                 w.concurrency(), Map.of("ordering", w.sluiceOrdering()));
         config.put("sluice.group-id", group);
         // the config topic keeps the last config written: a topic of its own, so this run's route
         // is the one its properties seed, not the previous run's
         config.put("sluice.config-topic", group + "-config");
-        SluiceProcess app = SluiceProcess.start("coldstart-sluice", config, JVM_FLAGS);
+        SluiceProcess app = SluiceProcess.start("coldstart-" + consumer, appDir, config, JVM_FLAGS, Path.of(""));
         return started(app.pid(), app.log(), () -> app.terminate(STOP_TIMEOUT), app::close);
     }
 
@@ -206,7 +226,9 @@ class ColdStartBench {
 
     private static String command() {
         return String.format("./mvnw -B -Pbench verify -Dit.test=ColdStartBench -Dbench.backlogs=%s -Dbench.workloads=%s "
-                + "-Dbench.consumers=%s -Dbench.rounds=%d -Dbench.keys=%d",
+                + "-Dbench.consumers=%s -Dbench.rounds=%d -Dbench.keys=%d"
+                + (System.getProperty("bench.before.dir") == null ? "" : " -Dbench.before.dir=" + System.getProperty("bench.before.dir"))
+                + (JfrProfile.enabled() ? " -Dbench.jfr=true" : ""),
                 BACKLOGS.stream().map(ColdStartBench::shortCount).collect(Collectors.joining(",")),
                 String.join(",", WORKLOAD_NAMES), String.join(",", CONSUMERS), ROUNDS, KEYS);
     }

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  */
 final class ColdStartReport {
     private static final Map<String, String> NAMES = Map.of("sluice", "Sluice", "pc", "Parallel Consumer 0.5.3.3",
-            "handwritten", "hand-written @Incoming");
+            "handwritten", "hand-written @Incoming", "sluice-before", "Sluice before");
 
     private record Entry(ColdStartBench.Workload workload, Backlog.Fill fill, int round, Map<String, ColdStartRun> runs) {
     }
@@ -86,10 +86,14 @@ final class ColdStartReport {
         r.block(table.toString());
         ratios(r, e, "pc");
         ratios(r, e, "handwritten");
+        ratios(r, e, "sluice-before");
         for (ColdStartRun run : e.runs().values()) {
             r.line("  " + run.consumer() + " machine CPU", run.machineCpu());
             r.line("  " + run.consumer() + " threads", run.threads());
             r.line("  " + run.consumer() + " exit, log", "%d, %s", run.exit(), run.log());
+            if (run.profile() != null) {
+                r.block(run.consumer() + " JFR, first to last delivery: " + run.profile());
+            }
         }
     }
 
@@ -99,9 +103,10 @@ final class ColdStartReport {
         if (sluice == null || other == null || !sluice.complete() || !other.complete()) {
             return;
         }
-        r.line("Sluice / " + name(peer), "rate %.2f, second half %.2f, CPU per 1k events %.2f, peak RSS %.2f",
-                sluice.perSecond() / other.perSecond(), sluice.secondHalfPerSecond() / other.secondHalfPerSecond(),
-                sluice.cpuMsPer1k() / other.cpuMsPer1k(), (double) sluice.maxRssMiB() / other.maxRssMiB());
+        r.line("Sluice / " + name(peer), "rate %.2f, second half %.2f, CPU per 1k events %.2f, peak RSS %.2f, "
+                + "max at sink %.2f", sluice.perSecond() / other.perSecond(),
+                sluice.secondHalfPerSecond() / other.secondHalfPerSecond(), sluice.cpuMsPer1k() / other.cpuMsPer1k(),
+                (double) sluice.maxRssMiB() / other.maxRssMiB(), (double) sluice.peakAtSink() / other.peakAtSink());
     }
 
     /** With several rounds: each workload's ratios, round by round, and their medians. */
@@ -114,7 +119,7 @@ final class ColdStartReport {
                     k -> new ArrayList<>()).add(e);
         }
         byWorkload.forEach((label, list) -> {
-            for (String peer : List.of("pc", "handwritten")) {
+            for (String peer : List.of("pc", "handwritten", "sluice-before")) {
                 String rate = ratioSeries(list, peer, ColdStartRun::perSecond);
                 String cpu = ratioSeries(list, peer, ColdStartRun::cpuMsPer1k);
                 if (!rate.isEmpty()) {

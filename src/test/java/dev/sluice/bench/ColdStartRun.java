@@ -19,7 +19,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
         double perSecond,
         double secondHalfPerSecond, double cpuMsPer1k, double secondHalfCpuMsPer1k, double cpus, long maxRssMiB,
         int peakAtSink, long duplicates, long foreign, long orderViolations, String machineCpu, String threads, int exit,
-        Path log) {
+        Path log, String profile) {
 
     /** A consumer process under test. */
     interface Started extends AutoCloseable {
@@ -58,6 +58,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
             long ticksHalf = -1;
             CpuUse machine = null;
             ThreadCpu threads = null;
+            JfrProfile jfr = null;
             long seen = 0;
             long progressAt = launched;
             String failure = null;
@@ -67,6 +68,9 @@ record ColdStartRun(String consumer, long records, String failure, double startT
                     ticksFirst = ticks(pid);
                     machine = CpuUse.start(pid);
                     threads = ThreadCpu.start(pid);
+                    if (JfrProfile.enabled()) {
+                        jfr = JfrProfile.start(pid, "coldstart-" + consumer + "-" + System.currentTimeMillis());
+                    }
                 }
                 if (d.halfDone() && ticksHalf < 0) {
                     ticksHalf = ticks(pid);
@@ -93,12 +97,13 @@ record ColdStartRun(String consumer, long records, String failure, double startT
             double cpus = threads == null ? Double.NaN : threads.cpusSince();
             long rss = peakRssMiB(pid);
             int peak = sink.peak();
+            String profile = jfr == null ? null : jfr.stopAndSummarise(15);
             int exit = app.stop();
             if (failure != null) {
                 Report.progress("%s FAILED: %s", consumer, failure);
                 return new ColdStartRun(consumer, records, failure, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                         Double.NaN, Double.NaN, cpus, rss, peak, d.duplicates(), d.foreign(), d.orderViolations(), machineCpu,
-                        threadCpu, exit, app.log());
+                        threadCpu, exit, app.log(), profile);
             }
             long half = records - (records + 1) / 2;
             double span = (d.allNanos() - d.firstNanos()) / 1e9;
@@ -107,7 +112,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
                     (d.allNanos() - launched) / 1e9, records / span,
                     half / secondHalf, cpuMsPer1k(ticksAll - ticksFirst, records),
                     cpuMsPer1k(ticksAll - ticksHalf, half), cpus, rss, peak, d.duplicates(), d.foreign(),
-                    d.orderViolations(), machineCpu, threadCpu, exit, app.log());
+                    d.orderViolations(), machineCpu, threadCpu, exit, app.log(), profile);
             Report.progress("%s: %.0f events/s (second half %.0f), %.0f ms CPU per 1k events, peak RSS %d MiB, "
                     + "at most %d at the sink, first delivery %.1f s after the start, last %.1f s; %s", consumer,
                     run.perSecond(), run.secondHalfPerSecond(), run.cpuMsPer1k(), rss, peak, run.startToFirstSeconds(),

@@ -28,7 +28,9 @@ final class JfrProfile {
     /** Libraries counted "on the stack" (inclusive): a sample counts once for each it contains. */
     private static final List<String> LIBRARIES = List.of("dev.sluice.", "io.smallrye.mutiny.",
             "io.smallrye.reactive.messaging.", "org.apache.kafka.", "io.vertx.", "io.netty.", "io.micrometer.",
-            "io.quarkus.", "java.util.concurrent.", "sun.nio.", "jdk.internal.misc.Unsafe");
+            "io.quarkus.", "java.util.concurrent.", "sun.nio.", "jdk.internal.misc.Unsafe",
+            // context propagation and OpenTelemetry context storage around Mutiny callbacks
+            "io.smallrye.mutiny.context.", "io.smallrye.context.", "io.opentelemetry.", "io.quarkus.opentelemetry.");
 
     private final long pid;
     private final Path file;

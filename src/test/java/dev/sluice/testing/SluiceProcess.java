@@ -58,7 +58,16 @@ public final class SluiceProcess implements AutoCloseable {
      * {@code config/application.properties} there, as in the container image).
      */
     public static SluiceProcess start(String name, Map<String, String> config, List<String> jvmFlags, Path workingDir) {
-        Path jar = appDir().resolve("quarkus-run.jar").toAbsolutePath();
+        return start(name, appDir(), config, jvmFlags, workingDir);
+    }
+
+    /**
+     * As {@link #start(String, Map, List, Path)}, from the packaged app in {@code appDir} (a
+     * benchmark runs another build, e.g. main's, beside this one).
+     */
+    public static SluiceProcess start(String name, Path appDir, Map<String, String> config, List<String> jvmFlags,
+            Path workingDir) {
+        Path jar = appDir.resolve("quarkus-run.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests with ./mvnw verify (they need the package phase)");
         }

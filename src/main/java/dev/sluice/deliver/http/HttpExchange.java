@@ -58,10 +58,10 @@ final class HttpExchange {
     /** The outcome was given, or the caller cancelled: nothing more to do but abort. */
     private boolean done;
 
-    private HttpExchange(Vertx vertx, HttpClient client, RequestOptions options, Buffer body, long timeoutMs,
-            Function<HttpClientResponse, AttemptOutcome> classify) {
+    private HttpExchange(Vertx vertx, Context context, HttpClient client, RequestOptions options, Buffer body,
+            long timeoutMs, Function<HttpClientResponse, AttemptOutcome> classify) {
         this.vertx = vertx;
-        this.context = vertx.getOrCreateContext();
+        this.context = context;
         this.client = client;
         this.options = options;
         this.body = body;
@@ -69,14 +69,26 @@ final class HttpExchange {
         this.classify = classify;
     }
 
-    /** The exchange as a Uni: each subscription sends once; cancelling it aborts the request. */
-    static Uni<AttemptOutcome> send(Vertx vertx, HttpClient client, RequestOptions options, Buffer body, long timeoutMs,
-            Function<HttpClientResponse, AttemptOutcome> classify) {
+    /**
+     * The exchange as a Uni, run on {@code context} (an event loop's): each subscription sends once;
+     * cancelling it aborts the request.
+     */
+    static Uni<AttemptOutcome> send(Vertx vertx, Context context, HttpClient client, RequestOptions options, Buffer body,
+            long timeoutMs, Function<HttpClientResponse, AttemptOutcome> classify) {
         return Uni.createFrom().deferred(() -> {
-            HttpExchange exchange = new HttpExchange(vertx, client, options, body, timeoutMs, classify);
-            return Uni.createFrom().<AttemptOutcome> emitter(e -> exchange.context.runOnContext(v -> exchange.begin(e)))
-                    .onCancellation().invoke(() -> exchange.context.runOnContext(v -> exchange.cancel()));
+            HttpExchange exchange = new HttpExchange(vertx, context, client, options, body, timeoutMs, classify);
+            return Uni.createFrom().<AttemptOutcome> emitter(e -> exchange.onContext(() -> exchange.begin(e)))
+                    .onCancellation().invoke(() -> exchange.onContext(exchange::cancel));
         });
+    }
+
+    /** Runs {@code step} on the exchange's context: at once when already there, else as a task of its loop. */
+    private void onContext(Runnable step) {
+        if (Vertx.currentContext() == context) {
+            step.run();
+        } else {
+            context.runOnContext(v -> step.run());
+        }
     }
 
     static AttemptOutcome timeout(long timeoutMs) {

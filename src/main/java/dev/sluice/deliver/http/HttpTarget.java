@@ -43,6 +43,7 @@ import io.vertx.mutiny.core.Vertx;
 public class HttpTarget implements Target {
     private final io.vertx.core.Vertx vertx;
     private final HttpClient client;
+    private final EventLoops loops;
     private final Clock clock = Clock.systemUTC();
 
     private final DeliveryTracing tracing;
@@ -63,6 +64,7 @@ public class HttpTarget implements Target {
                 // the route's timeout bounds the connect too; this only caps a very long one
                 .setConnectTimeout(10_000);
         this.client = this.vertx.createHttpClient(options);
+        this.loops = new EventLoops(this.vertx);
     }
 
     /** Routes whose target URL is http or https (config validation admits no other). */
@@ -91,7 +93,7 @@ public class HttpTarget implements Target {
             request.putHeader(HttpHeaders.AUTHORIZATION, basicAuthorization(url));
         }
         Buffer body = event.value() == null ? Buffer.buffer() : Buffer.buffer(event.value());
-        return HttpExchange.send(vertx, client, request, body, route.timeout().toMillis(), this::classify)
+        return HttpExchange.send(vertx, loops.next(), client, request, body, route.timeout().toMillis(), this::classify)
                 // an error's text comes from the HTTP client and may quote the URL: never its credentials
                 .map(o -> o.status() == 0 ? new AttemptOutcome(o.kind(), 0, UrlRedaction.scrub(o.reason(), route.targetUrl()),
                         o.retryAfter()) : o);
