@@ -42,9 +42,15 @@ final class EventLoops {
         this.contexts = byLoop.values().toArray(Context[]::new);
     }
 
-    /** The context of the next event loop. */
+    /**
+     * A context of its own for one exchange, on the next event loop: a duplicate of that loop's
+     * context, as Vert.x gives each HTTP request, so context-local data (Quarkus keeps the log MDC
+     * there) belongs to the exchange. On the loop's root context every MDC lookup made a new
+     * duplicate, and the JSON log lines written as an answer came back lost their route, topic,
+     * partition and offset fields (JsonLogsIT).
+     */
     Context next() {
-        return contexts[Math.floorMod(next.getAndIncrement(), contexts.length)];
+        return ((ContextInternal) contexts[Math.floorMod(next.getAndIncrement(), contexts.length)]).duplicate();
     }
 
     /** How many event loops there are. */

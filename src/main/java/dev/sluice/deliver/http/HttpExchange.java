@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.ContextInternal;
 
 /**
  * One POST, from asking the pool for a connection to the last byte of the answer, bounded by one
@@ -82,12 +83,16 @@ final class HttpExchange {
         });
     }
 
-    /** Runs {@code step} on the exchange's context: at once when already there, else as a task of its loop. */
+    /**
+     * Runs {@code step} on the exchange's context: at once when this thread is its event loop (the
+     * context made current for the step), else as a task of that loop.
+     */
     private void onContext(Runnable step) {
-        if (Vertx.currentContext() == context) {
-            step.run();
+        ContextInternal target = (ContextInternal) context;
+        if (target.nettyEventLoop().inEventLoop()) {
+            target.dispatch(step);
         } else {
-            context.runOnContext(v -> step.run());
+            target.runOnContext(v -> step.run());
         }
     }
 
