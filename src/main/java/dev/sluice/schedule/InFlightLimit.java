@@ -16,7 +16,7 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * waiting. Every acquired permit must be released exactly once, whatever the outcome.
  *
  * <p>The waiter queue is bounded: callers reach it only while holding a global in-flight permit,
- * so it never holds more than the global limit; {@code maxWaiters} enforces that as a hard stop.
+ * so it never holds more than the global limit; {@code maxPermitWaiters} enforces that as a hard stop.
  * Shrinking the limit never cancels anything: new permits are handed out only once the
  * in-flight count is below the new limit.
  *
@@ -34,17 +34,17 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * granted before it was announced is announced never), so a count kept by the hook cannot drift.
  */
 public final class InFlightLimit {
-    private final int maxWaiters;
-    private final Deque<Waiter> waiters = new ArrayDeque<>();
-    /** Calls to {@link #serveWaiters} not yet seen by the thread serving; 0: nobody serves. */
+    private final int maxPermitWaiters;
+    private final Deque<PermitWaiter> waiters = new ArrayDeque<>();
+    /** Calls to {@link #servePermitWaiters} not yet seen by the thread serving; 0: nobody serves. */
     private final AtomicInteger serving = new AtomicInteger();
     private int limit;
     private int inFlight;
     private int maxObserved;
 
-    public InFlightLimit(int limit, int maxWaiters) {
+    public InFlightLimit(int limit, int maxPermitWaiters) {
         this.limit = limit;
-        this.maxWaiters = maxWaiters;
+        this.maxPermitWaiters = maxPermitWaiters;
     }
 
     /** Takes a permit if one is free now, else returns null. */
@@ -82,13 +82,13 @@ public final class InFlightLimit {
     public Uni<Permit> acquireUnless(Uni<Void> stop, WaitHook hook) {
         // one waiter per subscription: re-subscribing must not share (or release) another's permit
         return Uni.createFrom().deferred(() -> {
-            Waiter waiter = new Waiter(hook);
+            PermitWaiter waiter = new PermitWaiter(hook);
             return Uni.createFrom().<Permit> emitter(emitter -> enqueue(waiter, emitter, stop))
                     .onCancellation().invoke(() -> cancel(waiter));
         });
     }
 
-    private void enqueue(Waiter waiter, UniEmitter<? super Permit> emitter, Uni<Void> stop) {
+    private void enqueue(PermitWaiter waiter, UniEmitter<? super Permit> emitter, Uni<Void> stop) {
         boolean queued = queue(waiter, emitter);
         if (queued && waiter.announce()) {
             waiter.hook.queued();
@@ -110,7 +110,7 @@ public final class InFlightLimit {
     }
 
     /** Grants at once, fails, or queues the waiter; true when it was queued. */
-    private boolean queue(Waiter waiter, UniEmitter<? super Permit> emitter) {
+    private boolean queue(PermitWaiter waiter, UniEmitter<? super Permit> emitter) {
         Permit granted;
         synchronized (this) {
             if (waiter.cancelled) {
@@ -121,7 +121,7 @@ public final class InFlightLimit {
                 take();
                 granted = new Permit(this);
                 waiter.granted = granted;
-            } else if (waiters.size() >= maxWaiters) {
+            } else if (waiters.size() >= maxPermitWaiters) {
                 granted = null;
             } else {
                 waiter.emitter = emitter;
@@ -133,13 +133,13 @@ public final class InFlightLimit {
         if (granted != null) {
             emitter.complete(granted);
         } else {
-            emitter.fail(new IllegalStateException("more than " + maxWaiters + " waiters for " + limit + " permits"));
+            emitter.fail(new IllegalStateException("more than " + maxPermitWaiters + " waiters for " + limit + " permits"));
         }
         return false;
     }
 
     /** The waiter's stop signal fired: if it is still waiting, it leaves empty-handed. */
-    private void refuse(Waiter waiter) {
+    private void refuse(PermitWaiter waiter) {
         synchronized (this) {
             if (!waiter.queued) {
                 return; // granted or cancelled first
@@ -151,7 +151,7 @@ public final class InFlightLimit {
     }
 
     /** A cancelled waiter gives up its place; if a permit was already handed to it, it goes back. */
-    private void cancel(Waiter waiter) {
+    private void cancel(PermitWaiter waiter) {
         Permit orphan;
         Cancellable watch;
         synchronized (this) {
@@ -173,7 +173,7 @@ public final class InFlightLimit {
     }
 
     /** Takes a waiter out of the queue. Under the lock. */
-    private void leave(Waiter waiter) {
+    private void leave(PermitWaiter waiter) {
         waiter.queued = false;
         waiters.remove(waiter);
     }
@@ -183,7 +183,7 @@ public final class InFlightLimit {
         synchronized (this) {
             inFlight--;
         }
-        serveWaiters();
+        servePermitWaiters();
     }
 
     /** Changes the limit; growth serves waiters at once, shrinking waits for in-flight work to finish. */
@@ -191,7 +191,7 @@ public final class InFlightLimit {
         synchronized (this) {
             limit = newLimit;
         }
-        serveWaiters();
+        servePermitWaiters();
     }
 
     /**
@@ -203,7 +203,7 @@ public final class InFlightLimit {
         synchronized (this) {
             limit = newLimit.getAsInt();
         }
-        serveWaiters();
+        servePermitWaiters();
     }
 
     /** Acquirers waiting for a permit. */
@@ -238,7 +238,7 @@ public final class InFlightLimit {
      * InFlightLimitTest.aCascadeOfImmediateReleasesDoesNotNest). A call while another serves only
      * makes that one loop again.
      */
-    private void serveWaiters() {
+    private void servePermitWaiters() {
         if (serving.getAndIncrement() != 0) {
             return;
         }
@@ -251,7 +251,7 @@ public final class InFlightLimit {
 
     private void grantWhileFree() {
         while (true) {
-            Waiter next;
+            PermitWaiter next;
             Permit permit;
             Cancellable watch;
             synchronized (this) {
@@ -273,46 +273,6 @@ public final class InFlightLimit {
                 watch.cancel();
             }
             next.emitter.complete(permit);
-        }
-    }
-
-    /**
-     * One acquisition. Its fields are guarded by the limit's lock (emitter is set before it is
-     * queued), except {@code told}, guarded by the waiter itself.
-     */
-    private static final class Waiter {
-        final WaitHook hook;
-        /** 0: not announced, 1: announced as waiting, 2: left (told, or never to be told). */
-        private int told;
-        UniEmitter<? super Permit> emitter;
-        Permit granted;
-        boolean cancelled;
-        /** In the queue: neither granted, refused nor cancelled yet. */
-        boolean queued;
-        /** The subscription to the stop signal, cancelled once the waiter leaves the queue. */
-        Cancellable stopWatch;
-
-        Waiter(WaitHook hook) {
-            this.hook = hook;
-        }
-
-        /** Tells the hook it waits, unless it has left already; true when it told. */
-        synchronized boolean announce() {
-            if (told == 0) {
-                told = 1;
-                hook.waiting();
-                return true;
-            }
-            return false;
-        }
-
-        /** Left the queue: tells the hook if it was told of the wait; never tells it later. */
-        synchronized void left() {
-            int was = told;
-            told = 2;
-            if (was == 1) {
-                hook.doneWaiting();
-            }
         }
     }
 
