@@ -89,11 +89,6 @@ public class Dispatcher {
         return plan.version();
     }
 
-    /** As {@link #dispatch(Message, Event, Lanes.Parking)}, never parking. */
-    public Uni<Void> dispatch(Message<byte[]> message, Event event) {
-        return dispatch(message, event, Lanes.Parking.NONE);
-    }
-
     /**
      * Dispatches a record; {@code parking} lets it give back its in-flight permit while it waits
      * behind an ordering lane (only for a record of one route: with several, the other routes may
