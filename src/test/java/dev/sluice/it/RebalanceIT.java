@@ -41,7 +41,9 @@ class RebalanceIT {
     @BeforeAll
     static void start() {
         env = TestEnvironment.start(Map.of());
-        env.sink().on("/a", (id, attempt) -> TestSink.Reply.ok(20)).on("/b", (id, attempt) -> TestSink.Reply.ok(20));
+        // 40 ms at 16 in flight: at most 400/s per replica, so the backlog outlasts b's start (10-15 s)
+        // and b leaves mid-run; at 20 ms a faster build drained it all before b had its 500
+        env.sink().on("/a", (id, attempt) -> TestSink.Reply.ok(40)).on("/b", (id, attempt) -> TestSink.Reply.ok(40));
         try (Kafka kafka = new Kafka(env.bootstrap())) {
             kafka.createTopic("rebalance.orders", PARTITIONS);
         }
