@@ -17,15 +17,13 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import dev.sluice.config.Channels;
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
-import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.deliver.DeliveryStats;
 import dev.sluice.deliver.RouteMeters;
-import dev.sluice.intake.Intake;
-import dev.sluice.schedule.AdmissionState;
+import dev.sluice.intake.IntakeState;
 import dev.sluice.lifecycle.Drain;
-import dev.sluice.schedule.Dispatcher;
-import dev.sluice.schedule.InFlightLimit;
-import dev.sluice.schedule.RouteLimiter;
+import dev.sluice.outcome.DeadLetterState;
+import dev.sluice.schedule.AdmissionState;
+import dev.sluice.schedule.ScheduleState;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
@@ -38,22 +36,22 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 @Produces(MediaType.APPLICATION_JSON)
 public class StatusResource {
     private final CurrentConfig config;
-    private final Intake intake;
+    private final IntakeState intake;
     private final AdmissionState admission;
-    private final Dispatcher dispatcher;
+    private final ScheduleState schedule;
     private final DeliveryStats stats;
     private final Drain drain;
     private final KafkaClientService clients;
     private final DeadLetterState deadLetters;
 
-    StatusResource(CurrentConfig config, Intake intake, AdmissionState admission, Dispatcher dispatcher, DeliveryStats stats, Drain drain,
+    StatusResource(CurrentConfig config, IntakeState intake, AdmissionState admission, ScheduleState schedule, DeliveryStats stats, Drain drain,
             KafkaClientService clients, DeadLetterState deadLetters) {
         this.deadLetters = deadLetters;
         this.clients = clients;
         this.config = config;
         this.intake = intake;
         this.admission = admission;
-        this.dispatcher = dispatcher;
+        this.schedule = schedule;
         this.stats = stats;
         this.drain = drain;
     }
@@ -85,7 +83,7 @@ public class StatusResource {
     private Map<String, Object> status(Set<TopicPartition> paused) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("configVersion", config.versioned().version());
-        out.put("appliedVersions", Map.of("intake", admission.appliedVersion(), "dispatcher", dispatcher.appliedVersion()));
+        out.put("appliedVersions", Map.of("intake", admission.appliedVersion(), "dispatcher", schedule.appliedVersion()));
         out.put("running", intake.running());
         out.put("draining", drain.draining());
         if (drain.draining()) {
@@ -97,7 +95,7 @@ public class StatusResource {
         out.put("inFlight", admission.inFlight());
         out.put("maxInFlight", admission.maxInFlight());
         // requests on the wire across all routes: at most maxInFlight, parked records included
-        out.put("requestsInFlight", dispatcher.wireLimit().inFlight());
+        out.put("requestsInFlight", schedule.requestsOnWire());
         // received from Kafka, waiting for an in-flight permit (the consumer pauses when it fills)
         out.put("staged", admission.staged());
         List<Map<String, Object>> routes = config.get().routes().stream().map(r -> route(r, paused)).toList();
@@ -107,15 +105,15 @@ public class StatusResource {
 
     private Map<String, Object> route(Route r, Set<TopicPartition> paused) {
         Map<String, Object> m = new LinkedHashMap<>();
-        InFlightLimit limit = dispatcher.limitOf(r.name());
+        ScheduleState.RouteState scheduled = schedule.route(r.name());
         // null only in the instant between a config change and its meters (see DeliveryStats)
         RouteMeters c = stats.find(r.name());
         m.put("name", r.name());
         m.put("topics", r.topics());
-        m.put("inFlight", limit == null ? 0 : limit.inFlight());
-        m.put("limit", limit == null ? r.maxInFlight() : limit.limit());
+        m.put("inFlight", scheduled == null ? 0 : scheduled.inFlight());
+        m.put("limit", scheduled == null ? r.maxInFlight() : scheduled.limit());
         m.put("concurrency", concurrency(r));
-        m.put("rateLimit", rateLimit(r, dispatcher.limiterOf(r.name())));
+        m.put("rateLimit", rateLimit(r, scheduled));
         m.put("delivered", c == null ? 0 : c.delivered());
         m.put("retried", c == null ? 0 : c.retried());
         m.put("deadLettered", c == null ? 0 : c.deadLettered());
@@ -155,11 +153,11 @@ public class StatusResource {
     }
 
     /** The rate limit in force (per-second 0: none) and the attempts waiting for a token. */
-    private static Map<String, Object> rateLimit(Route r, RouteLimiter limiter) {
+    private static Map<String, Object> rateLimit(Route r, ScheduleState.RouteState scheduled) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("perSecond", r.rateLimit().perSecond());
         m.put("burst", r.rateLimit().burst());
-        m.put("waiting", limiter == null ? 0 : limiter.waitingForRate());
+        m.put("waiting", scheduled == null ? 0 : scheduled.waitingForRate());
         return m;
     }
 }

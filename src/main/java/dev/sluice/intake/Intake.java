@@ -16,6 +16,7 @@ import dev.sluice.config.Channels;
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.pipeline.Event;
 import dev.sluice.pipeline.Progress;
+import dev.sluice.pipeline.Stopping;
 import dev.sluice.schedule.Admission;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
@@ -29,7 +30,7 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
  * {@link PartitionPressure}, which pauses the consumer inside each poll.
  */
 @ApplicationScoped
-public class Intake implements Flow.Subscriber<Message<byte[]>> {
+public class Intake implements Flow.Subscriber<Message<byte[]>>, IntakeState {
     private static final Logger LOG = Logger.getLogger(Intake.class);
 
     private final Multi<Message<byte[]>> records;
@@ -45,7 +46,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     private volatile Throwable failure;
 
     Intake(@Channel(Channels.INTAKE) Multi<Message<byte[]>> records, Admission admission, ConfigTopic configTopic,
-            TopicSubscription topics, Progress progress, Revocations revocations, PartitionPressure pressure,
+            TopicSubscription topics, Progress progress, Revocations revocations, PartitionPressure pressure, Stopping stopping,
             @ConfigProperty(name = Channels.INTAKE_PROPERTIES + "topics") List<String> startupTopics) {
         this.pressure = pressure;
         // pausing is what bounds the intake: if it fails, say so loudly rather than grow or stall
@@ -58,6 +59,7 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
         this.configTopic = configTopic;
         this.topics = topics;
         this.startupTopics = Set.copyOf(startupTopics);
+        stopping.onBegin(this::stopTaking);
     }
 
     void start(@Observes StartupEvent event) {
@@ -105,21 +107,28 @@ public class Intake implements Flow.Subscriber<Message<byte[]>> {
     }
 
     /**
-     * Takes no more records: the consumer is paused, staged records are let go unacked (the next
-     * owner of their partitions reads them again); those started are still delivered.
+     * Takes no more records (the drain began): the consumer is paused, staged records are let go
+     * unacked (the next owner of their partitions reads them again); those started are still delivered.
      */
-    public void stopTaking() {
+    void stopTaking() {
         stopped = true;
         pressure.stop();
         admission.stop();
     }
 
+    @Override
     public boolean running() {
         return subscription != null && failure == null && !stopped;
     }
 
+    @Override
     public Throwable failure() {
         return failure;
+    }
+
+    @Override
+    public int partitionsHeldBack() {
+        return pressure.pausedCount();
     }
 
     @SuppressWarnings("unchecked")

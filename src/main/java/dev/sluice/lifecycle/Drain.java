@@ -7,13 +7,11 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.SluiceSettings;
-import dev.sluice.intake.Intake;
-import dev.sluice.schedule.AdmissionState;
 import dev.sluice.pipeline.Stopping;
-import dev.sluice.schedule.Dispatcher;
-import dev.sluice.schedule.InFlightLimit;
-import dev.sluice.schedule.Lanes;
+import dev.sluice.schedule.AdmissionState;
+import dev.sluice.schedule.ScheduleState;
 import io.quarkus.runtime.ShutdownEvent;
 
 /**
@@ -26,18 +24,18 @@ import io.quarkus.runtime.ShutdownEvent;
 public class Drain {
     private static final Logger LOG = Logger.getLogger(Drain.class);
 
-    private final Intake intake;
     private final AdmissionState admission;
-    private final Dispatcher dispatcher;
+    private final ScheduleState schedule;
+    private final CurrentConfig config;
     private final Stopping stopping;
     private final Duration timeout;
     private volatile boolean draining;
     private volatile long deadlineNanos;
 
-    Drain(Intake intake, AdmissionState admission, Dispatcher dispatcher, Stopping stopping, SluiceSettings settings) {
-        this.intake = intake;
+    Drain(AdmissionState admission, ScheduleState schedule, CurrentConfig config, Stopping stopping, SluiceSettings settings) {
         this.admission = admission;
-        this.dispatcher = dispatcher;
+        this.schedule = schedule;
+        this.config = config;
         this.stopping = stopping;
         this.timeout = settings.drainTimeout();
     }
@@ -46,8 +44,8 @@ public class Drain {
         long started = System.nanoTime();
         deadlineNanos = started + timeout.toNanos();
         draining = true;
+        // the intake stops taking records, then first attempts waiting for a route permit give up
         stopping.begin();
-        intake.stopTaking();
         int before = admission.inFlight();
         int left = before;
         // wait in steps of a second, saying how it goes: a drain is something to watch, not a sleep
@@ -71,16 +69,15 @@ public class Drain {
     /** Where the records in flight are: what an operator watching a slow drain wants to know. */
     private String where() {
         StringBuilder out = new StringBuilder();
-        InFlightLimit wire = dispatcher.wireLimit();
         out.append(admission.inFlight() - admission.parked()).append(" holding in-flight permits, ").append(admission.parked())
-                .append(" parked; ").append(wire.inFlight()).append(" requests on the wire, ").append(wire.waiting())
-                .append(" waiting for the wire");
-        dispatcher.config().routes().forEach(r -> {
-            InFlightLimit limit = dispatcher.limitOf(r.name());
-            Lanes lanes = dispatcher.lanesOf(r.name());
-            if (limit != null && lanes != null) {
-                out.append("; route ").append(r.name()).append(": ").append(limit.inFlight()).append(" holding its permits, ")
-                        .append(limit.waiting()).append(" waiting for one, ").append(lanes.waiting()).append(" behind lanes");
+                .append(" parked; ").append(schedule.requestsOnWire()).append(" requests on the wire, ")
+                .append(schedule.waitingForWire()).append(" waiting for the wire");
+        config.get().routes().forEach(r -> {
+            ScheduleState.RouteState route = schedule.route(r.name());
+            if (route != null) {
+                out.append("; route ").append(r.name()).append(": ").append(route.inFlight()).append(" holding its permits, ")
+                        .append(route.waitingForPermit()).append(" waiting for one, ").append(route.behindLanes())
+                        .append(" behind lanes");
             }
         });
         return out.toString();

@@ -12,9 +12,9 @@ import org.eclipse.microprofile.health.Startup;
 
 import dev.sluice.config.ConfigTopic;
 import dev.sluice.config.SluiceSettings;
-import dev.sluice.intake.Intake;
-import dev.sluice.schedule.AdmissionState;
+import dev.sluice.intake.IntakeState;
 import dev.sluice.pipeline.Progress;
+import dev.sluice.schedule.AdmissionState;
 
 /**
  * Health of the delivery pipeline, next to the Kafka connector's own checks (readiness: the
@@ -30,7 +30,7 @@ public final class PipelineHealth {
     private PipelineHealth() {
     }
 
-    static HealthCheckResponse describe(String name, boolean up, Intake intake, AdmissionState admission) {
+    static HealthCheckResponse describe(String name, boolean up, IntakeState intake, AdmissionState admission) {
         var builder = HealthCheckResponse.named(name).status(up)
                 .withData("configVersion", admission.appliedVersion())
                 .withData("inFlight", admission.inFlight())
@@ -50,13 +50,13 @@ public final class PipelineHealth {
     @Liveness
     @ApplicationScoped
     static class Live implements HealthCheck {
-        private final Intake intake;
+        private final IntakeState intake;
         private final AdmissionState admission;
         private final Progress progress;
         private final EventLoopMonitor loops;
         private final SluiceSettings.HealthSettings settings;
 
-        Live(Intake intake, AdmissionState admission, Progress progress, EventLoopMonitor loops, SluiceSettings settings) {
+        Live(IntakeState intake, AdmissionState admission, Progress progress, EventLoopMonitor loops, SluiceSettings settings) {
             this.intake = intake;
             this.admission = admission;
             this.progress = progress;
@@ -93,12 +93,12 @@ public final class PipelineHealth {
     @Readiness
     @ApplicationScoped
     static class Ready implements HealthCheck {
-        private final Intake intake;
+        private final IntakeState intake;
         private final AdmissionState admission;
         private final Drain drain;
         private final ConfigTopic configTopic;
 
-        Ready(Intake intake, AdmissionState admission, Drain drain, ConfigTopic configTopic) {
+        Ready(IntakeState intake, AdmissionState admission, Drain drain, ConfigTopic configTopic) {
             this.intake = intake;
             this.admission = admission;
             this.drain = drain;
@@ -130,10 +130,10 @@ public final class PipelineHealth {
     @Startup
     @ApplicationScoped
     static class Started implements HealthCheck {
-        private final Intake intake;
+        private final IntakeState intake;
         private final AdmissionState admission;
 
-        Started(Intake intake, AdmissionState admission) {
+        Started(IntakeState intake, AdmissionState admission) {
             this.intake = intake;
             this.admission = admission;
         }

@@ -15,7 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 import dev.sluice.config.Channels;
-import dev.sluice.intake.Intake;
+import dev.sluice.intake.IntakeState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,7 +44,7 @@ public class ConsumerGauges {
     private static final Function<Consumer<Object, Object>, ConsumerState> READ = ConsumerState::of;
 
     private final KafkaClientService clients;
-    private final Intake intake;
+    private final IntakeState intake;
     private final Vertx vertx;
     private final KeyedGauges<TopicPartition> lag;
     private final KeyedGauges<TopicPartition> paused;
@@ -54,7 +54,7 @@ public class ConsumerGauges {
     private volatile boolean stopped;
     private long timer = -1;
 
-    ConsumerGauges(MeterRegistry registry, KafkaClientService clients, Intake intake, Vertx vertx) {
+    ConsumerGauges(MeterRegistry registry, KafkaClientService clients, IntakeState intake, Vertx vertx) {
         this.clients = clients;
         this.intake = intake;
         this.vertx = vertx;

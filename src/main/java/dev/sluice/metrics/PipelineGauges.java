@@ -9,10 +9,10 @@ import jakarta.enterprise.event.Observes;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
+import dev.sluice.intake.IntakeState;
 import dev.sluice.outcome.DeadLetterState;
-import dev.sluice.intake.PartitionPressure;
 import dev.sluice.schedule.AdmissionState;
-import dev.sluice.schedule.Dispatcher;
+import dev.sluice.schedule.ScheduleState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,21 +30,21 @@ public class PipelineGauges {
     private final MeterRegistry registry;
     private final CurrentConfig config;
     private final AdmissionState admission;
-    private final PartitionPressure pressure;
-    private final Dispatcher dispatcher;
+    private final IntakeState intake;
+    private final ScheduleState schedule;
     private final DeadLetterState deadLetters;
     private final List<Meter> global = new ArrayList<>();
     private RouteGauges routes;
     private Cancellable following;
 
-    PipelineGauges(MeterRegistry registry, CurrentConfig config, AdmissionState admission, Dispatcher dispatcher,
-            PartitionPressure pressure, DeadLetterState deadLetters) {
+    PipelineGauges(MeterRegistry registry, CurrentConfig config, AdmissionState admission, ScheduleState schedule,
+            IntakeState intake, DeadLetterState deadLetters) {
         this.deadLetters = deadLetters;
-        this.pressure = pressure;
+        this.intake = intake;
         this.registry = registry;
         this.config = config;
         this.admission = admission;
-        this.dispatcher = dispatcher;
+        this.schedule = schedule;
     }
 
     synchronized void start(@Observes StartupEvent event) {
@@ -55,13 +55,13 @@ public class PipelineGauges {
                 .description("Most records in flight at once, across all routes").register(registry));
         global.add(Gauge.builder("sluice.records.parked", admission, AdmissionState::parked).strongReference(true)
                 .description("Records parked behind ordering lanes or waiting for a route permit (they gave their in-flight permit back)").register(registry));
-        global.add(Gauge.builder("sluice.requests.in.flight", dispatcher, d -> d.wireLimit().inFlight()).strongReference(true)
+        global.add(Gauge.builder("sluice.requests.in.flight", schedule, ScheduleState::requestsOnWire).strongReference(true)
                 .description("Requests on the wire across all routes (at most the global max-in-flight)").register(registry));
-        global.add(Gauge.builder("sluice.partitions.paused.for.lanes", pressure, PartitionPressure::pausedCount).strongReference(true)
+        global.add(Gauge.builder("sluice.partitions.paused.for.lanes", intake, IntakeState::partitionsHeldBack).strongReference(true)
                 .description("Partitions paused because too many of their records wait behind lanes or for route permits").register(registry));
         global.add(Gauge.builder("sluice.config.version", config, c -> c.versioned().version()).strongReference(true)
                 .description("Version of the config in force (0: startup properties)").register(registry));
-        routes = new RouteGauges(registry, dispatcher::limitOf, dispatcher::lanesOf, deadLetters);
+        routes = new RouteGauges(registry, schedule::route, deadLetters);
         following = config.changes().subscribe()
                 .with(v -> routes.follow(v.value().routes().stream().map(Route::name).toList()));
     }

@@ -6,8 +6,7 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 import dev.sluice.outcome.DeadLetterState;
-import dev.sluice.schedule.InFlightLimit;
-import dev.sluice.schedule.Lanes;
+import dev.sluice.schedule.ScheduleState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,22 +29,21 @@ public final class RouteGauges {
     private final MeterRegistry registry;
     private final KeyedGauges<String> gauges;
 
-    /** {@code limits} and {@code lanes} give a route's limit and lanes by name, null when the route is unknown. */
-    public RouteGauges(MeterRegistry registry, Function<String, InFlightLimit> limits, Function<String, Lanes> lanes) {
-        this(registry, limits, lanes, new DeadLetterState());
+    /** {@code routes} gives a route's scheduling figures by name, null when the route is unknown. */
+    public RouteGauges(MeterRegistry registry, Function<String, ScheduleState.RouteState> routes) {
+        this(registry, routes, new DeadLetterState());
     }
 
     /** As above; {@code deadLetters} says which routes are degraded and what they hold. */
-    public RouteGauges(MeterRegistry registry, Function<String, InFlightLimit> limits, Function<String, Lanes> lanes,
-            DeadLetterState deadLetters) {
+    public RouteGauges(MeterRegistry registry, Function<String, ScheduleState.RouteState> routes, DeadLetterState deadLetters) {
         this.registry = registry;
         Function<String, DeadLetterState> state = route -> deadLetters;
         this.gauges = new KeyedGauges<>(registry, route -> List.of(
-                gauge(IN_FLIGHT, route, limits, InFlightLimit::inFlight, "Requests of this route on the wire now"),
-                gauge(LIMIT, route, limits, InFlightLimit::limit, "Most requests of this route on the wire at once"),
-                gauge(LANE_WAITING, route, lanes, Lanes::waiting,
+                gauge(IN_FLIGHT, route, routes, ScheduleState.RouteState::inFlight, "Requests of this route on the wire now"),
+                gauge(LIMIT, route, routes, ScheduleState.RouteState::limit, "Most requests of this route on the wire at once"),
+                gauge(LANE_WAITING, route, routes, ScheduleState.RouteState::behindLanes,
                         "Records of this route waiting for their lane: an earlier one of the same key or partition is under way"),
-                gauge(LANES, route, lanes, Lanes::laneCount,
+                gauge(LANES, route, routes, ScheduleState.RouteState::lanes,
                         "Ordering lanes of this route with a record under way or waiting (idle lanes are dropped)"),
                 gauge(DEGRADED, route, state, d -> d.isDegraded(route) ? 1 : 0,
                         "1 while the route cannot write its dead letters (topic missing, writes failing), else 0"),

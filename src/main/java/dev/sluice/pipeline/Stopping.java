@@ -5,18 +5,31 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 
-/** Set once the drain has begun: nothing new starts from then on (read by intake and delivery). */
+/**
+ * Set once the drain has begun: nothing new starts from then on. The stages that take new work
+ * register to stop taking it ({@link #onBegin}: the intake pauses the consumer and lets its staged
+ * records go); then every subscriber of {@link #began()} is told (first attempts waiting for a
+ * route permit give up). The drain, above them all, only calls {@link #begin()}.
+ */
 @ApplicationScoped
 public class Stopping {
     /** Subscribers of {@link #began()} waiting for the drain; guarded by {@code this}. */
     private final Set<UniEmitter<? super Void>> waiting = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Told first when the drain begins, in the order registered; beans register once at startup. */
+    private final List<Runnable> onBegin = new CopyOnWriteArrayList<>();
     private volatile boolean stopping;
+
+    /** Runs {@code stopTaking} when the drain begins, before the waiters of {@link #began()} are told. */
+    public void onBegin(Runnable stopTaking) {
+        onBegin.add(stopTaking);
+    }
 
     public boolean isStopping() {
         return stopping;
@@ -64,6 +77,7 @@ public class Stopping {
             waiting.clear();
         }
         // outside the lock: a subscriber's continuation may run synchronously
+        onBegin.forEach(Runnable::run);
         toComplete.forEach(e -> e.complete(null));
     }
 }

@@ -9,19 +9,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import dev.sluice.config.CurrentConfig;
-import dev.sluice.config.Ordering;
 import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.Delivery;
+import dev.sluice.outcome.DeliveryResult;
+import dev.sluice.outcome.RecordOutcome;
 import dev.sluice.pipeline.Event;
 import dev.sluice.pipeline.LaneKey;
 import dev.sluice.pipeline.WaitHook;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import dev.sluice.outcome.DeadLetterHold;
-import dev.sluice.outcome.DeliveryResult;
-import dev.sluice.outcome.RecordOutcome;
 
 /**
  * Takes one record from the intake to its outcome: match routes, deliver to each (in parallel,
@@ -38,7 +36,7 @@ import dev.sluice.outcome.RecordOutcome;
  * share (the global max-in-flight), so a parked record sent later never exceeds it.
  */
 @ApplicationScoped
-public class Dispatcher {
+public class Dispatcher implements ScheduleState {
     private final Delivery delivery;
     private final RouteResources resources;
     private volatile Plan plan;
@@ -84,7 +82,7 @@ public class Dispatcher {
         plan = new Plan(version, next, new Router(next), resources.limiters(), resources.lanes());
     }
 
-    /** Version of the config snapshot new records are dispatched with. */
+    @Override
     public long appliedVersion() {
         return plan.version();
     }
@@ -149,28 +147,64 @@ public class Dispatcher {
         }
     }
 
-    /** The lanes of a route, for status and metrics; null for an unknown route. */
-    public Lanes lanesOf(String route) {
-        return plan.lanes().get(route);
+    @Override
+    public int requestsOnWire() {
+        return resources.wire().inFlight();
     }
 
-    /** The in-flight limit of a route (its current value, adaptive or not), for status, metrics and tests; null for an unknown route. */
-    public InFlightLimit limitOf(String route) {
-        RouteLimiter limiter = plan.limiters().get(route);
-        return limiter == null ? null : limiter.inFlightLimit();
+    @Override
+    public int waitingForWire() {
+        return resources.wire().waiting();
     }
 
-    /** Requests on the wire across all routes, and their limit (the global max-in-flight). */
-    public InFlightLimit wireLimit() {
-        return resources.wire();
+    @Override
+    public int mostOnWire() {
+        return resources.wire().maxObserved();
     }
 
-    /** The limiter of a route (concurrency mode, rate limit), for status; null for an unknown route. */
-    public RouteLimiter limiterOf(String route) {
-        return plan.limiters().get(route);
+    @Override
+    public RouteState route(String name) {
+        Plan current = plan;
+        RouteLimiter limiter = current.limiters().get(name);
+        Lanes lanes = current.lanes().get(name);
+        return limiter == null || lanes == null ? null : new RouteView(limiter, lanes);
     }
 
-    public SluiceConfig config() {
-        return plan.config();
+    /** A route's figures, read from its limiter and lanes when asked. */
+    private record RouteView(RouteLimiter limiter, Lanes lanesOfRoute) implements RouteState {
+        @Override
+        public int inFlight() {
+            return limiter.inFlightLimit().inFlight();
+        }
+
+        @Override
+        public int limit() {
+            return limiter.inFlightLimit().limit();
+        }
+
+        @Override
+        public int mostInFlight() {
+            return limiter.inFlightLimit().maxObserved();
+        }
+
+        @Override
+        public int waitingForPermit() {
+            return limiter.inFlightLimit().waiting();
+        }
+
+        @Override
+        public int waitingForRate() {
+            return limiter.waitingForRate();
+        }
+
+        @Override
+        public int behindLanes() {
+            return lanesOfRoute.waiting();
+        }
+
+        @Override
+        public int lanes() {
+            return lanesOfRoute.laneCount();
+        }
     }
 }

@@ -1,5 +1,8 @@
 package dev.sluice.architecture;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleNameEndingWith;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -30,12 +33,13 @@ import com.tngtech.archunit.lang.ArchRule;
  */
 @AnalyzeClasses(packages = "dev.sluice", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
+    private static final String[] OPERATIONS = {"dev.sluice.api..", "dev.sluice.metrics..", "dev.sluice.lifecycle..",
+            "dev.sluice.demo..", "dev.sluice.devkafka.."};
 
     @ArchTest
     static final ArchRule packagesFollowThePipelineDownward = layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
-            .layer("Operations").definedBy("dev.sluice.api..", "dev.sluice.metrics..", "dev.sluice.lifecycle..",
-                    "dev.sluice.demo..", "dev.sluice.devkafka..")
+            .layer("Operations").definedBy(OPERATIONS)
             .layer("Intake").definedBy("dev.sluice.intake..")
             .layer("Schedule").definedBy("dev.sluice.schedule..")
             .layer("Route").definedBy("dev.sluice.route..")
@@ -64,6 +68,19 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage("dev.sluice.deliver.http..", "io.vertx.core.http..",
                     "io.vertx.mutiny.core.http..", "io.vertx.ext.web.client..")
             .because("delivery runs retries and dead letters against the Target contract, whatever the protocol");
+
+    /**
+     * Status, health, metrics and the drain read the intake and the scheduler through read-only
+     * views ({@code IntakeState}, {@code AdmissionState}, {@code ScheduleState}): they cannot take a
+     * permit, pause a partition or stop the intake by mistake. The drain stops the intake through
+     * the {@code Stopping} signal, which the intake registers with.
+     */
+    @ArchTest
+    static final ArchRule operationsReadTheStagesThroughViews = noClasses()
+            .that().resideInAnyPackage(OPERATIONS)
+            .should().dependOnClassesThat(resideInAnyPackage("dev.sluice.intake..", "dev.sluice.schedule..")
+                    .and(not(simpleNameEndingWith("State"))))
+            .because("operations read a stage's state, they do not hold its handles");
 
     @ArchTest
     static final ArchRule noPackageCycles = slices().matching("dev.sluice.(*)..").should().beFreeOfCycles();

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.sluice.outcome.DeadLetterWriter;
 import dev.sluice.schedule.AdmissionState;
-import dev.sluice.schedule.Dispatcher;
+import dev.sluice.schedule.ScheduleState;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceTestResource;
 import dev.sluice.testing.TestSink;
@@ -41,7 +41,7 @@ class DeliveryPipelineIT {
     private static Kafka kafka;
 
     @Inject
-    Dispatcher dispatcher;
+    ScheduleState schedule;
 
     @Inject
     AdmissionState admission;
@@ -103,7 +103,7 @@ class DeliveryPipelineIT {
         kafka.sendAll("it.slow", ids);
         await().atMost(Duration.ofSeconds(60)).until(() -> sink().missing("/slow", ids).isEmpty());
         assertEquals(8, sink().stats("/slow").maxConcurrency(), "largest number of requests the sink held at once");
-        assertTrue(dispatcher.limitOf("slow").maxObserved() <= 8);
+        assertTrue(schedule.route("slow").mostInFlight() <= 8);
     }
 
     /**
@@ -127,7 +127,7 @@ class DeliveryPipelineIT {
         assertTrue(admission.mostInFlight() <= 128);
         // records waiting for a route permit park (their admission permit goes back), so what
         // bounds the wire is the wire limit: requests sent, parked records included
-        assertTrue(dispatcher.wireLimit().maxObserved() <= 128, "requests on the wire: " + dispatcher.wireLimit().maxObserved());
+        assertTrue(schedule.mostOnWire() <= 128, "requests on the wire: " + schedule.mostOnWire());
     }
 
     /** Live, ready and started report UP with the pipeline's own check next to the connector's. */

@@ -13,15 +13,58 @@ import org.junit.jupiter.api.Test;
 import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.Lanes;
+import dev.sluice.schedule.ScheduleState;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.smallrye.mutiny.Uni;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 
 class RouteGaugesTest {
+    /** A route's figures read from a limit and lanes of the test's own, as the dispatcher reads its own. */
+    private record Scheduled(InFlightLimit permits, Lanes lanesOfRoute) implements ScheduleState.RouteState {
+        @Override
+        public int inFlight() {
+            return permits.inFlight();
+        }
+
+        @Override
+        public int limit() {
+            return permits.limit();
+        }
+
+        @Override
+        public int mostInFlight() {
+            return permits.maxObserved();
+        }
+
+        @Override
+        public int waitingForPermit() {
+            return permits.waiting();
+        }
+
+        @Override
+        public int waitingForRate() {
+            return 0;
+        }
+
+        @Override
+        public int behindLanes() {
+            return lanesOfRoute.waiting();
+        }
+
+        @Override
+        public int lanes() {
+            return lanesOfRoute.laneCount();
+        }
+    }
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, InFlightLimit> limits = Map.of("a", new InFlightLimit(4, 0), "b", new InFlightLimit(8, 0));
     private final Map<String, Lanes> lanes = Map.of("a", new Lanes(16), "b", new Lanes(16));
-    private final RouteGauges gauges = new RouteGauges(registry, limits::get, lanes::get);
+
+    private ScheduleState.RouteState route(String name) {
+        return limits.containsKey(name) ? new Scheduled(limits.get(name), lanes.get(name)) : null;
+    }
+    private final RouteGauges gauges = new RouteGauges(registry, this::route);
 
     @Test
     void gaugesFollowTheRoutesInForce() {
@@ -54,7 +97,7 @@ class RouteGaugesTest {
     @Test
     void aRouteIsDegradedWhileItsDeadLetterTopicIsMissingAndNotAfter() {
         DeadLetterState deadLetters = new DeadLetterState();
-        RouteGauges withState = new RouteGauges(registry, limits::get, lanes::get, deadLetters);
+        RouteGauges withState = new RouteGauges(registry, this::route, deadLetters);
         withState.follow(List.of("a", "b"));
         deadLetters.topicProblem("a", "a.dlq", "dead-letter topic 'a.dlq' does not exist");
         String scrape = registry.scrape();
