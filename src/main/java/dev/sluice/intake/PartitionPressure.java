@@ -58,21 +58,7 @@ public class PartitionPressure implements PartitionGate {
     static final String CHANNEL = Channels.INTAKE;
 
     private final KafkaClientService clients;
-    private final int threshold;
-    /** Received-and-not-started plus parked records of one partition at which it is paused. */
-    private final int fullAt;
-    private final int high;
-    /** Records waiting behind lanes, per partition; guarded by {@code this}. */
-    private final Map<TopicPartition, int[]> waiting = new HashMap<>();
-    /** Records received and not yet started (connector queue or staging), per partition; guarded by {@code this}. */
-    private final Map<TopicPartition, int[]> queued = new HashMap<>();
-    /** Partitions held back for their lanes; guarded by {@code this}. */
-    private final Set<TopicPartition> heldBack = new HashSet<>();
-    /** Partitions paused for their records received and waiting; guarded by {@code this}. */
-    private final Set<TopicPartition> full = new HashSet<>();
-    /** The whole assignment held; guarded by {@code this}. */
-    private boolean holdAll;
-    private boolean stopping;
+    private final PauseRules rules;
     private volatile Runnable onRelease = () -> {
     };
     /** Told of a failure that would otherwise stop pausing or resuming in silence. */
@@ -84,56 +70,27 @@ public class PartitionPressure implements PartitionGate {
     PartitionPressure(KafkaClientService clients, SluiceSettings settings,
             @ConfigProperty(name = Channels.INTAKE_PROPERTIES + "max.poll.records", defaultValue = "500") int maxPollRecords) {
         this.clients = clients;
-        this.threshold = settings.maxWaitingPerPartition();
-        this.high = Math.max(2 * maxPollRecords, settings.maxWaiting());
-        // at least two polls' worth: one poll of a single partition must not pause it every time
-        this.fullAt = Math.max(threshold, 2 * maxPollRecords);
+        this.rules = new PauseRules(settings.maxWaitingPerPartition(), settings.maxWaiting(), maxPollRecords);
         PollGate.install(this);
-    }
-
-    private static int count(Map<TopicPartition, int[]> counts, TopicPartition tp) {
-        int[] n = counts.get(tp);
-        return n == null ? 0 : n[0];
-    }
-
-    private static int add(Map<TopicPartition, int[]> counts, TopicPartition tp, int delta) {
-        int[] n = counts.computeIfAbsent(tp, k -> new int[1]);
-        n[0] = Math.max(0, n[0] + delta);
-        if (n[0] == 0) {
-            counts.remove(tp);
-        }
-        return n[0];
     }
 
     /** A record of this partition started waiting behind its lane or for a route permit. */
     @Override
     public void waiting(String topic, int partition) {
-        TopicPartition tp = new TopicPartition(topic, partition);
-        synchronized (this) {
-            if (add(waiting, tp, 1) < threshold || !heldBack.add(tp)) {
-                return;
-            }
-            // its records received no longer count as ready to start: the others may be fetched
-            releaseIfRoom();
+        if (rules.waiting(new TopicPartition(topic, partition))) {
+            apply();
         }
-        apply();
     }
 
     /** A record of this partition stopped waiting (its delivery started, or it was dropped). */
     @Override
     public void doneWaiting(String topic, int partition) {
-        TopicPartition tp = new TopicPartition(topic, partition);
-        boolean released;
-        synchronized (this) {
-            int n = add(waiting, tp, -1);
-            released = n <= threshold / 2 && heldBack.remove(tp);
-            boolean changed = released | unfull(tp);
-            if (!changed) {
-                return;
-            }
+        PauseRules.Change change = rules.doneWaiting(new TopicPartition(topic, partition));
+        if (change == PauseRules.Change.NONE) {
+            return;
         }
         apply();
-        if (released) {
+        if (change == PauseRules.Change.RELEASED) {
             onRelease.run(); // its staged records may start now
         }
     }
@@ -141,43 +98,9 @@ public class PartitionPressure implements PartitionGate {
     /** A received record of this partition started (or was let go): it no longer waits to start. */
     @Override
     public void started(String topic, int partition) {
-        TopicPartition tp = new TopicPartition(topic, partition);
-        synchronized (this) {
-            if (count(queued, tp) == 0) {
-                return; // counted before a revocation reset it
-            }
-            add(queued, tp, -1);
-            boolean changed = unfull(tp) | releaseIfRoom();
-            if (!changed) {
-                return;
-            }
+        if (rules.started(new TopicPartition(topic, partition))) {
+            apply();
         }
-        apply();
-    }
-
-    /** Under {@code this}: the partition leaves {@link #full} at T/2; true if it did. */
-    private boolean unfull(TopicPartition tp) {
-        return count(queued, tp) + count(waiting, tp) <= fullAt / 2 && full.remove(tp);
-    }
-
-    /** Under {@code this}: ends the hold of the whole assignment once there is room; true if it did. */
-    private boolean releaseIfRoom() {
-        if (holdAll && !stopping && eligible() <= high / 2) {
-            holdAll = false;
-            return true;
-        }
-        return false;
-    }
-
-    /** Records received and not started of partitions not held back; under {@code this}. */
-    private int eligible() {
-        int n = 0;
-        for (Map.Entry<TopicPartition, int[]> e : queued.entrySet()) {
-            if (!heldBack.contains(e.getKey())) {
-                n += e.getValue()[0];
-            }
-        }
-        return n;
     }
 
     /**
@@ -196,52 +119,30 @@ public class PartitionPressure implements PartitionGate {
     }
 
     private void pauseFor(ConsumerRecords<?, ?> records) {
-        synchronized (this) {
-            for (TopicPartition tp : records.partitions()) {
-                int n = records.records(tp).size();
-                add(queued, tp, n);
-                if (count(queued, tp) + count(waiting, tp) >= fullAt) {
-                    full.add(tp);
-                }
-            }
-            if (!holdAll && eligible() >= high) {
-                holdAll = true;
-            }
-            if (!holdAll && heldBack.isEmpty() && full.isEmpty()) {
-                return;
-            }
+        Map<TopicPartition, Integer> received = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            received.put(tp, records.records(tp).size());
+        }
+        if (!rules.polled(received)) {
+            return;
         }
         KafkaConsumer<Object, Object> consumer = clients.getConsumer(CHANNEL);
         if (consumer != null) {
             Consumer<Object, Object> c = consumer.unwrap();
-            c.pause(wanted(c.assignment()));
+            c.pause(rules.wanted(c.assignment()));
         }
-    }
-
-    /** The partitions of {@code assignment} that should be paused now. */
-    private synchronized Set<TopicPartition> wanted(Collection<TopicPartition> assignment) {
-        Set<TopicPartition> pause = new HashSet<>();
-        for (TopicPartition tp : assignment) {
-            if (holdAll || heldBack.contains(tp) || full.contains(tp)) {
-                pause.add(tp);
-            }
-        }
-        return pause;
     }
 
     /** Stopping: the whole assignment stays paused. */
     public void stop() {
-        synchronized (this) {
-            stopping = true;
-            holdAll = true;
-        }
+        rules.stop();
         apply();
     }
 
     /** True while the partition's records pile up behind their lanes: its staged records wait. */
     @Override
-    public synchronized boolean heldBack(TopicPartition tp) {
-        return heldBack.contains(tp);
+    public boolean heldBack(TopicPartition tp) {
+        return rules.heldBack(tp);
     }
 
     /** Called when a partition is no longer held back for its lanes. */
@@ -260,16 +161,9 @@ public class PartitionPressure implements PartitionGate {
      * records, so they no longer count.
      */
     void revoked(Collection<TopicPartition> partitions) {
-        synchronized (this) {
-            for (TopicPartition tp : partitions) {
-                queued.remove(tp);
-                full.remove(tp);
-            }
-            if (!releaseIfRoom()) {
-                return;
-            }
+        if (rules.revoked(partitions)) {
+            apply();
         }
-        apply();
     }
 
     /**
@@ -277,24 +171,15 @@ public class PartitionPressure implements PartitionGate {
      * polling thread (rebalance listener).
      */
     void assigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        Set<TopicPartition> pause = wanted(partitions);
+        Set<TopicPartition> pause = rules.wanted(partitions);
         if (!pause.isEmpty()) {
             consumer.pause(pause);
         }
     }
 
-    private synchronized boolean stoppingNow() {
-        return stopping;
-    }
-
-    /** Partitions held back for their lanes right now. */
-    public synchronized int pausedCount() {
-        return heldBack.size();
-    }
-
-    /** Records waiting behind lanes, all partitions. */
-    public synchronized int waitingCount() {
-        return waiting.values().stream().mapToInt(n -> n[0]).sum();
+    /** Partitions held back for their waiting records right now. */
+    public int pausedCount() {
+        return rules.heldBackCount();
     }
 
     /** Queues one task on the polling thread that brings the consumer to the wanted state. */
@@ -310,7 +195,7 @@ public class PartitionPressure implements PartitionGate {
         consumer.runOnPollingThread(c -> {
             applyQueued.set(false);
             Set<TopicPartition> assignment = c.assignment();
-            Set<TopicPartition> pause = wanted(assignment);
+            Set<TopicPartition> pause = rules.wanted(assignment);
             Set<TopicPartition> resume = new HashSet<>(assignment);
             resume.removeAll(pause);
             c.pause(pause);
@@ -319,7 +204,7 @@ public class PartitionPressure implements PartitionGate {
         }).subscribe().with(n -> LOG.debugf("partitions paused: %d of the assignment", n), t -> {
             // a task that never ran leaves the flag set: no later change would be applied
             applyQueued.set(false);
-            if (stoppingNow()) {
+            if (rules.stopping()) {
                 LOG.debugf(t, "pause or resume not applied while stopping");
             } else {
                 onFailure.accept(t);

@@ -1,9 +1,6 @@
 package dev.sluice.outcome;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -54,10 +51,8 @@ public class DeadLetterHold {
     private final Vertx vertx;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
-    /** Held records by route; bounded by the route permits they hold. */
-    private final Map<String, Set<Held>> held = new ConcurrentHashMap<>();
-    /** Degraded routes with a probe write under way. */
-    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    /** Held records by route, bounded by the route permits they hold; the probing routes. */
+    private final HeldRecords<Held> held = new HeldRecords<>();
 
     DeadLetterHold(DeadLetterWriter writer, DeadLetterState state, CurrentConfig config, Stopping stopping,
             Progress progress, Vertx vertx, SluiceSettings settings) {
@@ -73,9 +68,9 @@ public class DeadLetterHold {
             throw new IllegalArgumentException("sluice.dead-letter.retry-initial-backoff (" + initialBackoff
                     + ") must be at least 1 ms and not above sluice.dead-letter.retry-max-backoff (" + maxBackoff + ")");
         }
-        stopping.began().subscribe().with(v -> forEachHeld(null, Held::onDrain));
+        stopping.began().subscribe().with(v -> held.forEach(null, Held::onDrain));
         // a new snapshot may give a held record's route another dead-letter topic
-        config.changes().subscribe().with(v -> forEachHeld(null, Held::onConfigChange));
+        config.changes().subscribe().with(v -> held.forEach(null, Held::onConfigChange));
     }
 
     /** True while the route cannot write its dead letters (a failed write, or its topic failed the check). */
@@ -121,14 +116,6 @@ public class DeadLetterHold {
         return d == null ? "healed meanwhile" : d.reason();
     }
 
-    private void forEachHeld(String route, java.util.function.Consumer<Held> action) {
-        held.forEach((name, records) -> {
-            if (route == null || route.equals(name)) {
-                records.forEach(action);
-            }
-        });
-    }
-
     /** The route as the config in force has it (its dead-letter topic may have changed), else as it was. */
     private Route current(Route route) {
         for (Route r : config.get().routes()) {
@@ -172,11 +159,7 @@ public class DeadLetterHold {
         }
 
         void start() {
-            held.compute(route.name(), (n, records) -> {
-                Set<Held> set = records == null ? ConcurrentHashMap.newKeySet() : records;
-                set.add(this);
-                return set;
-            });
+            held.add(route.name(), this);
             state.held(route.name(), 1);
             if (stopping.isStopping()) {
                 finish(DeliveryResult.ABANDONED);
@@ -209,7 +192,7 @@ public class DeadLetterHold {
                 }
                 timer = -1;
                 probe = !stopping.isStopping() && state.isDegraded(route.name());
-                if (probe && !probing.add(route.name())) {
+                if (probe && !held.startProbe(route.name())) {
                     // another record of the route is finding out; its outcome wakes this one
                     timer = vertx.setTimer(delayMs(failures), this::onTimer);
                     return;
@@ -230,19 +213,19 @@ public class DeadLetterHold {
         private void onWritten(Route target, boolean probe) {
             progress.moved();
             if (probe) {
-                probing.remove(route.name());
+                held.endProbe(route.name());
             }
             state.written(route.name());
             RecordLog.log(LOG, Logger.Level.WARN, null, route, event,
                     "held record written to dead-letter topic %s at try %d", target.deadLetterTopic(), failures + 1);
             finish(DeliveryResult.DEAD_LETTERED);
-            forEachHeld(route.name(), Held::wakeSoon);
+            held.forEach(route.name(), Held::wakeSoon);
         }
 
         private void onWriteFailed(Route target, boolean probe, Throwable failure) {
             progress.moved();
             if (probe) {
-                probing.remove(route.name());
+                held.endProbe(route.name());
             }
             state.writeFailed(route.name(), target.deadLetterTopic(), reason(failure));
             RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "dead-letter write %d to %s failed: %s", failures + 1,
@@ -309,11 +292,7 @@ public class DeadLetterHold {
         }
 
         private void release() {
-            // a route with nothing held has no entry, so the map is bounded by the routes holding records
-            held.computeIfPresent(route.name(), (n, records) -> {
-                records.remove(this);
-                return records.isEmpty() ? null : records;
-            });
+            held.remove(route.name(), this);
             state.held(route.name(), -1);
             permit.release();
         }
