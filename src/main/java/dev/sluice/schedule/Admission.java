@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -17,7 +18,7 @@ import dev.sluice.pipeline.Progress;
  * Global admission: records received from the intake wait in {@link Staging} (per partition, in
  * offset order) and one starts for each free global in-flight permit, round robin over the
  * partitions not held back for their lanes, so a long run of one partition's records cannot take
- * the budget the other partitions need. A started record goes to the {@link Dispatcher} holding
+ * the budget the other partitions need. A started record goes to the {@link Dispatch} holding
  * its permit, or, once parked (waiting behind its lane or for a route permit), a parking slot
  * instead, so the next record can start. What is received and not started is bounded by the
  * {@link PartitionGate}, which pauses the consumer.
@@ -31,7 +32,7 @@ import dev.sluice.pipeline.Progress;
  */
 @ApplicationScoped
 public class Admission implements AdmissionState {
-    private final Dispatcher dispatcher;
+    private final Dispatch dispatcher;
     private final PartitionGate partitions;
     private final Ownership ownership;
     private final Progress progress;
@@ -46,22 +47,32 @@ public class Admission implements AdmissionState {
     private volatile Consumer<Throwable> onFailure = t -> { };
     private volatile long appliedVersion;
 
-    Admission(Dispatcher dispatcher, PartitionGate partitions, Ownership ownership, Progress progress,
+    @Inject
+    Admission(Dispatch dispatcher, PartitionGate partitions, Ownership ownership, Progress progress,
             CurrentConfig config, SluiceSettings settings) {
+        this(dispatcher, partitions, ownership, progress, config.get().maxInFlight(), settings.maxWaiting());
+        // the watch emits the current snapshot at once, then every newer one
+        config.changes().subscribe().with(v -> apply(v.version(), v.value().maxInFlight()));
+    }
+
+    /** Admission with a fixed start: {@code maxInFlight} global permits, {@code maxParked} parking slots. */
+    Admission(Dispatch dispatcher, PartitionGate partitions, Ownership ownership, Progress progress, int maxInFlight,
+            int maxParked) {
         this.dispatcher = dispatcher;
         this.partitions = partitions;
         this.ownership = ownership;
         this.progress = progress;
-        this.global = new InFlightLimit(config.get().maxInFlight(), 0);
-        this.parked = new InFlightLimit(settings.maxWaiting(), 0);
+        this.global = new InFlightLimit(maxInFlight, 0);
+        this.parked = new InFlightLimit(maxParked, 0);
         // a partition no longer held back for its lanes: its staged records may start
         partitions.onRelease(this::pump);
-        // a new global limit applies at once: growth starts more staged records, shrinking waits
-        config.changes().subscribe().with(v -> {
-            global.resize(v.value().maxInFlight());
-            appliedVersion = v.version();
-            pump();
-        });
+    }
+
+    /** A new global limit applies at once: growth starts more staged records, shrinking waits for records to finish. */
+    void apply(long version, int maxInFlight) {
+        global.resize(maxInFlight);
+        appliedVersion = version;
+        pump();
     }
 
     /** {@code action} hears of an unexpected failure while starting records (admission has stalled). */

@@ -36,7 +36,7 @@ import io.vertx.core.Vertx;
  * share (the global max-in-flight), so a parked record sent later never exceeds it.
  */
 @ApplicationScoped
-public class Dispatcher implements ScheduleState {
+public class Dispatcher implements Dispatch, ScheduleState {
     private final Delivery delivery;
     private final RouteResources resources;
     private volatile Plan plan;
@@ -92,6 +92,7 @@ public class Dispatcher implements ScheduleState {
      * behind an ordering lane (only for a record of one route: with several, the other routes may
      * be delivering it).
      */
+    @Override
     public Uni<Void> dispatch(Message<byte[]> message, Event event, Lanes.Parking parking) {
         Plan current = plan;
         List<Route> routes = current.router().match(event);
