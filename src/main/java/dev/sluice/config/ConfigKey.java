@@ -41,7 +41,10 @@ public enum ConfigKey {
     RETRY_MAX_BACKOFF(Scope.ROUTE, "retry.max-backoff", Type.DURATION, "30s", "1ms", "1h"),
     /** Fraction (0..1) of each delay that is randomised, so retries of many records spread out. */
     RETRY_JITTER(Scope.ROUTE, "retry.jitter", Type.NUMBER, "0.5", "0", "1"),
-    /** Topic that receives records this route could not deliver. */
+    /**
+     * Topic that receives records this route could not deliver. Its default is spelled as the
+     * dead-letter channel ({@link Channels#DEAD_LETTER}), a different name: one is a topic, the other a channel.
+     */
     DEAD_LETTER_TOPIC(Scope.ROUTE, "dead-letter-topic", Type.TEXT, "sluice-dead-letter"),
     /**
      * What a record value must be to be sent: any, json or cloudevents (binary or structured mode).
