@@ -14,9 +14,10 @@ import io.quarkus.runtime.configuration.DurationConverter;
  * ({@code routes[i].retry.max-attempts}) and the startup properties
  * ({@code sluice.routes.<name>.retry.max-attempts}), which {@link StartupProperties} turns into
  * that same document, so {@link ConfigReader} is the only reader and these are the only defaults.
- * The bounds declared here are what {@link RouteDraft} and {@link SluiceConfig} check, and what their
- * messages name; the checks across keys (a route's limit within the global one, dead letters that
- * would loop) are theirs.
+ * The bounds declared here are what the snapshot's constructors check ({@link RetryPolicy},
+ * {@link Concurrency}, {@link RateLimit}, and {@link RouteDraft} for {@link Route} and
+ * {@link SluiceConfig}), and what their messages name; the checks across keys (a route's limit
+ * within the global one, dead letters that would loop) are the route's and the snapshot's.
  */
 public enum ConfigKey {
     /** Most records in flight at once across all routes, and most requests on the wire at once. */
@@ -40,7 +41,10 @@ public enum ConfigKey {
     RETRY_MAX_BACKOFF(Scope.ROUTE, "retry.max-backoff", Type.DURATION, "30s", "1ms", "1h"),
     /** Fraction (0..1) of each delay that is randomised, so retries of many records spread out. */
     RETRY_JITTER(Scope.ROUTE, "retry.jitter", Type.NUMBER, "0.5", "0", "1"),
-    /** Topic that receives records this route could not deliver. */
+    /**
+     * Topic that receives records this route could not deliver. Its default is spelled as the
+     * dead-letter channel ({@link Channels#DEAD_LETTER}), a different name: one is a topic, the other a channel.
+     */
     DEAD_LETTER_TOPIC(Scope.ROUTE, "dead-letter-topic", Type.TEXT, "sluice-dead-letter"),
     /**
      * What a record value must be to be sent: any, json or cloudevents (binary or structured mode).
@@ -164,6 +168,27 @@ public enum ConfigKey {
     /** The range as error messages spell it ("between 1 and 100"): durations as {@link Duration#toString()}, others as declared. */
     String range() {
         return "between " + shown(min) + " and " + shown(max);
+    }
+
+    /**
+     * Adds a problem at {@code p} followed by this key's path when {@code value} is outside the
+     * declared range (an INT key with both bounds); false then.
+     */
+    boolean check(List<ConfigProblem> problems, String p, int value) {
+        if (value < (Integer) min() || value > (Integer) max()) {
+            problems.add(new ConfigProblem(p + path, "must be between " + min + " and " + max + ", was " + value));
+            return false;
+        }
+        return true;
+    }
+
+    /** As {@link #check(List, String, int)} for a DURATION key; a null duration is reported as required. */
+    void check(List<ConfigProblem> problems, String p, Duration d) {
+        if (d == null) {
+            problems.add(new ConfigProblem(p + path, "is required"));
+        } else if (d.compareTo((Duration) min()) < 0 || d.compareTo((Duration) max()) > 0) {
+            problems.add(new ConfigProblem(p + path, "must be " + range() + ", was " + d));
+        }
     }
 
     private String shown(String bound) {

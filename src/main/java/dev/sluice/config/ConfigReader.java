@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -23,11 +24,18 @@ import io.quarkus.runtime.configuration.DurationConverter;
  * admin API's JSON, and the startup properties once {@link StartupProperties} has made them the
  * same tree. Walks the whole document and reports every problem with its path (in the given
  * {@link PathStyle}), never just the first: unknown keys, wrong types, missing required keys, then
- * the checks of {@link RouteDraft} and {@link SluiceConfig}. For a malformed value its default stands
- * in, so that the other fields are still checked.
+ * the checks of the parts' own constructors ({@link RetryPolicy}, {@link Concurrency},
+ * {@link RateLimit}), then those of {@link RouteDraft} and {@link SluiceConfig}. For a malformed
+ * value, or a part its constructor refuses, the default stands in, so that the other fields are
+ * still checked.
  */
 final class ConfigReader {
     private static final String ROUTES = "routes";
+    /** Stand in for a refused part, so the rest of the route is still checked; never in a snapshot, which is refused. */
+    private static final RetryPolicy DEFAULT_RETRY = new RetryPolicy((Integer) ConfigKey.RETRY_MAX_ATTEMPTS.defaultValue(),
+            (Duration) ConfigKey.RETRY_INITIAL_BACKOFF.defaultValue(), (Duration) ConfigKey.RETRY_MAX_BACKOFF.defaultValue(),
+            (Double) ConfigKey.RETRY_JITTER.defaultValue());
+    private static final Concurrency DEFAULT_CONCURRENCY = Concurrency.fixed((Integer) ConfigKey.ROUTE_MAX_IN_FLIGHT.defaultValue());
 
     private final PathStyle paths;
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -90,15 +98,37 @@ final class ConfigReader {
         List<String> topics = (List<String>) v.get(ConfigKey.TOPICS);
         @SuppressWarnings("unchecked")
         List<String> forward = (List<String>) v.get(ConfigKey.FORWARD_HEADERS);
+        RetryPolicy retry = part(p, () -> new RetryPolicy((Integer) v.get(ConfigKey.RETRY_MAX_ATTEMPTS),
+                (Duration) v.get(ConfigKey.RETRY_INITIAL_BACKOFF), (Duration) v.get(ConfigKey.RETRY_MAX_BACKOFF),
+                (Double) v.get(ConfigKey.RETRY_JITTER)), DEFAULT_RETRY);
+        Concurrency concurrency = part(p, () -> new Concurrency((Concurrency.Mode) v.get(ConfigKey.CONCURRENCY),
+                (Integer) v.get(ConfigKey.ADAPTIVE_MIN), (Integer) v.get(ConfigKey.ADAPTIVE_MAX)), DEFAULT_CONCURRENCY);
+        RateLimit rate = part(p, () -> new RateLimit((Integer) v.get(ConfigKey.RATE_PER_SECOND),
+                (Integer) v.get(ConfigKey.RATE_BURST)), RateLimit.OFF);
         return new RouteDraft((String) v.get(ConfigKey.ROUTE_NAME), topics, url == null ? null : SluiceConfig.parseUrl(url),
-                (Integer) v.get(ConfigKey.ROUTE_MAX_IN_FLIGHT), (Duration) v.get(ConfigKey.TIMEOUT),
-                new RetryPolicy((Integer) v.get(ConfigKey.RETRY_MAX_ATTEMPTS), (Duration) v.get(ConfigKey.RETRY_INITIAL_BACKOFF),
-                        (Duration) v.get(ConfigKey.RETRY_MAX_BACKOFF), (Double) v.get(ConfigKey.RETRY_JITTER)),
+                (Integer) v.get(ConfigKey.ROUTE_MAX_IN_FLIGHT), (Duration) v.get(ConfigKey.TIMEOUT), retry,
                 (String) v.get(ConfigKey.DEAD_LETTER_TOPIC), (Expects) v.get(ConfigKey.EXPECTS),
-                (Integer) v.get(ConfigKey.MAX_VALUE_BYTES), (Ordering) v.get(ConfigKey.ORDERING),
-                new Concurrency((Concurrency.Mode) v.get(ConfigKey.CONCURRENCY), (Integer) v.get(ConfigKey.ADAPTIVE_MIN),
-                        (Integer) v.get(ConfigKey.ADAPTIVE_MAX)),
-                new RateLimit((Integer) v.get(ConfigKey.RATE_PER_SECOND), (Integer) v.get(ConfigKey.RATE_BURST)), forward);
+                (Integer) v.get(ConfigKey.MAX_VALUE_BYTES), (Ordering) v.get(ConfigKey.ORDERING), concurrency, rate, forward);
+    }
+
+    /**
+     * A part of a route as its own constructor checks it: when refused, each problem is reported
+     * with the route's path {@code p} before the field the constructor names ({@code retry.jitter}),
+     * so the user reads the key as written, and the default stands in. A field already reported as
+     * malformed is not reported again (its default stood in for it).
+     */
+    private <T> T part(String p, Supplier<T> build, T dflt) {
+        try {
+            return build.get();
+        } catch (InvalidConfigException e) {
+            for (ConfigProblem refused : e.problems()) {
+                String field = p + refused.field();
+                if (problems.stream().noneMatch(earlier -> earlier.field().equals(field))) {
+                    report(new ConfigProblem(field, refused.message()));
+                }
+            }
+            return dflt;
+        }
     }
 
     /** Every key of {@code scope} in {@code n}: its value, or its default when absent or malformed. */

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
 /**
  * A route's values as read, before they are checked: what {@link ConfigReader} builds (defaults
  * standing in for malformed values, so every other field is still checked), and what a
- * {@link Route} checks on construction. The checks live here, once, for both.
+ * {@link Route} checks on construction. The checks live here, once, for both; the values within
+ * retry, concurrency and rate limit are checked by their own constructors, so a draft holds them
+ * valid or not at all.
  */
 record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
@@ -68,8 +70,10 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
             problems.add(new ConfigProblem(p + "max-in-flight", "must be between " + lowest + " and the global "
                     + peers.maxInFlightField() + " (" + peers.maxInFlight() + "), was " + maxInFlight));
         }
-        checkRange(problems, p, ConfigKey.TIMEOUT, timeout);
-        checkRetry(problems, p + "retry.", retry);
+        ConfigKey.TIMEOUT.check(problems, p, timeout);
+        if (retry == null) {
+            problems.add(new ConfigProblem(p + "retry", "is required"));
+        }
         Collection<String> sources = peers != null ? peers.sourceTopics() : topics == null ? List.of() : topics;
         if (checkTopic(problems, p + "dead-letter-topic", deadLetterTopic) && sources.contains(deadLetterTopic)) {
             problems.add(new ConfigProblem(p + "dead-letter-topic",
@@ -86,8 +90,12 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
                     "must be greater than " + ((Integer) ConfigKey.MAX_VALUE_BYTES.min() - 1) + ", was " + maxValueBytes));
         }
         checkForwardHeaders(problems, p + "forward-headers", forwardHeaders);
-        checkConcurrency(problems, p, concurrency);
-        checkRateLimit(problems, p + "rate-limit.", rateLimit);
+        if (concurrency == null) {
+            problems.add(new ConfigProblem(p + "concurrency", "is required (one of fixed, adaptive)"));
+        }
+        if (rateLimit == null) {
+            problems.add(new ConfigProblem(p + "rate-limit", "is required"));
+        }
     }
 
     private static void checkForwardHeaders(List<ConfigProblem> problems, String field, List<String> prefixes) {
@@ -109,49 +117,12 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
         }
     }
 
-    private static void checkConcurrency(List<ConfigProblem> problems, String p, Concurrency c) {
-        if (c == null || c.mode() == null) {
-            problems.add(new ConfigProblem(p + "concurrency", "is required (one of fixed, adaptive)"));
-        }
-        if (c == null) {
-            return;
-        }
-        boolean minInRange = checkInt(problems, p, ConfigKey.ADAPTIVE_MIN, c.adaptiveMin());
-        boolean maxInRange = checkInt(problems, p, ConfigKey.ADAPTIVE_MAX, c.adaptiveMax());
-        if (minInRange && maxInRange && c.adaptiveMin() > c.adaptiveMax()) {
-            problems.add(new ConfigProblem(p + "adaptive.min",
-                    "must not exceed adaptive.max (" + c.adaptiveMax() + "), was " + c.adaptiveMin()));
-        }
-    }
-
-    /** The value within the declared range of {@code key}; false (and a problem) when outside. */
-    static boolean checkInt(List<ConfigProblem> problems, String p, ConfigKey key, int value) {
-        return checkInt(problems, p + key.path(), key.min(), key.max(), value);
-    }
-
     private static boolean checkInt(List<ConfigProblem> problems, String field, Object min, Object max, int value) {
         if (value < (Integer) min || value > (Integer) max) {
             problems.add(new ConfigProblem(field, "must be between " + min + " and " + max + ", was " + value));
             return false;
         }
         return true;
-    }
-
-    private static void checkRateLimit(List<ConfigProblem> problems, String p, RateLimit rate) {
-        if (rate == null) {
-            problems.add(new ConfigProblem(p.substring(0, p.length() - 1), "is required"));
-            return;
-        }
-        ConfigKey perSecond = ConfigKey.RATE_PER_SECOND;
-        ConfigKey burst = ConfigKey.RATE_BURST;
-        if (rate.perSecond() < (Integer) perSecond.min() || rate.perSecond() > (Integer) perSecond.max()) {
-            problems.add(new ConfigProblem(p + perSecond.leaf(),
-                    "must be between " + perSecond.min() + " (off) and " + perSecond.max() + ", was " + rate.perSecond()));
-        } else if (rate.perSecond() == 0 && rate.burst() != 0) {
-            problems.add(new ConfigProblem(p + burst.leaf(), "has no effect without per-second; was " + rate.burst()));
-        } else if (rate.perSecond() > 0 && (rate.burst() < (Integer) burst.min() || rate.burst() > (Integer) burst.max())) {
-            problems.add(new ConfigProblem(p + burst.leaf(), "must be " + burst.range() + ", was " + rate.burst()));
-        }
     }
 
     private static void checkUrl(List<ConfigProblem> problems, String field, URI url) {
@@ -180,32 +151,5 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
             return false;
         }
         return true;
-    }
-
-    private static void checkRetry(List<ConfigProblem> problems, String p, RetryPolicy retry) {
-        if (retry == null) {
-            problems.add(new ConfigProblem(p.substring(0, p.length() - 1), "is required"));
-            return;
-        }
-        String route = p.substring(0, p.length() - "retry.".length());
-        checkInt(problems, route, ConfigKey.RETRY_MAX_ATTEMPTS, retry.maxAttempts());
-        checkRange(problems, route, ConfigKey.RETRY_INITIAL_BACKOFF, retry.initialBackoff());
-        checkRange(problems, route, ConfigKey.RETRY_MAX_BACKOFF, retry.maxBackoff());
-        if (retry.initialBackoff() != null && retry.maxBackoff() != null
-                && retry.initialBackoff().compareTo(retry.maxBackoff()) > 0) {
-            problems.add(new ConfigProblem(p + "initial-backoff", "must not exceed max-backoff"));
-        }
-        ConfigKey jitter = ConfigKey.RETRY_JITTER;
-        if (!(retry.jitter() >= (Double) jitter.min() && retry.jitter() <= (Double) jitter.max())) {
-            problems.add(new ConfigProblem(p + jitter.leaf(), "must be " + jitter.range() + ", was " + retry.jitter()));
-        }
-    }
-
-    private static void checkRange(List<ConfigProblem> problems, String p, ConfigKey key, Duration d) {
-        if (d == null) {
-            problems.add(new ConfigProblem(p + key.path(), "is required"));
-        } else if (d.compareTo((Duration) key.min()) < 0 || d.compareTo((Duration) key.max()) > 0) {
-            problems.add(new ConfigProblem(p + key.path(), "must be " + key.range() + ", was " + d));
-        }
     }
 }

@@ -68,7 +68,7 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
 
     private static List<ConfigProblem> check(int maxInFlight, List<RouteDraft> routes, PathStyle paths) {
         List<ConfigProblem> problems = new ArrayList<>();
-        RouteDraft.checkInt(problems, paths.root(""), ConfigKey.MAX_IN_FLIGHT, maxInFlight);
+        ConfigKey.MAX_IN_FLIGHT.check(problems, paths.root(""), maxInFlight);
         if (routes.isEmpty()) {
             problems.add(new ConfigProblem(paths.root("routes"), "at least one route is required"));
         } else if (routes.size() > MAX_ROUTES) {

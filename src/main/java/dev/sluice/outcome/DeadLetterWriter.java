@@ -50,7 +50,7 @@ public class DeadLetterWriter {
 
     // The buffer only fills while the producer has max-inflight-messages writes outstanding;
     // in-flight permits keep the number of concurrent writes far below it.
-    DeadLetterWriter(@Channel("sluice-dead-letter") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+    DeadLetterWriter(@Channel(dev.sluice.config.Channels.DEAD_LETTER) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<byte[]> emitter) {
         this.emitter = emitter;
     }

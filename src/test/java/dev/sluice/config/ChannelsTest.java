@@ -33,6 +33,25 @@ class ChannelsTest {
     }
 
     @Test
+    void theOnlyOutgoingChannelOutsideDevModeIsTheDeadLetterProducer() throws Exception {
+        // dev mode's demo producer (%dev.mp.messaging.outgoing.sluice-demo-out) is not read here: Properties keeps the profile prefix
+        Set<String> outgoing = new TreeSet<>();
+        for (String key : applicationProperties().stringPropertyNames()) {
+            if (key.startsWith("mp.messaging.outgoing.")) {
+                outgoing.add(key.split("\\.")[3]);
+            }
+        }
+
+        assertEquals(Set.of(Channels.DEAD_LETTER), outgoing);
+    }
+
+    @Test
+    void theDeadLetterChannelIsAKafkaProducerUnderItsPropertyPrefix() throws Exception {
+        assertEquals("mp.messaging.outgoing." + Channels.DEAD_LETTER + ".", Channels.DEAD_LETTER_PROPERTIES);
+        assertEquals("smallrye-kafka", applicationProperties().getProperty(Channels.DEAD_LETTER_PROPERTIES + "connector"));
+    }
+
+    @Test
     void theIntakeNamesTheRebalanceListenerTheCodeRegisters() throws Exception {
         assertEquals(Channels.INTAKE_REBALANCE_LISTENER,
                 applicationProperties().getProperty(Channels.INTAKE_PROPERTIES + "consumer-rebalance-listener.name"));

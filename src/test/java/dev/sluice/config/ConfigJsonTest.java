@@ -100,6 +100,29 @@ class ConfigJsonTest {
         assertEquals(List.of(expected), problems(extras).stream().map(ConfigProblem::toString).toList());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "zero attempts          | ,\"retry\":{\"max-attempts\":0}                     | routes[0].retry.max-attempts: must be between 1 and 100, was 0",
+            "initial-backoff 0      | ,\"retry\":{\"initial-backoff\":\"0s\"}              | routes[0].retry.initial-backoff: must be between PT0.001S and PT1H, was PT0S",
+            "max-backoff 2h         | ,\"retry\":{\"max-backoff\":\"2h\"}                  | routes[0].retry.max-backoff: must be between PT0.001S and PT1H, was PT2H",
+            "initial above max      | ,\"retry\":{\"initial-backoff\":\"2s\",\"max-backoff\":\"1s\"} | routes[0].retry.initial-backoff: must not exceed max-backoff",
+            "jitter above 1         | ,\"retry\":{\"jitter\":1.5}                          | routes[0].retry.jitter: must be between 0 and 1, was 1.5" })
+    void badRetryOptionsAreRefusedWithTheirFullPath(String defect, String extras, String expected) throws Exception {
+        // RetryPolicy's constructor names retry.max-attempts; the reader puts the route's path before it
+        assertEquals(List.of(expected), problems(extras).stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void refusedPartsAreReportedWithTheRouteProblemsEachFieldOnce() throws Exception {
+        // initial-backoff does not parse: its default (200ms) stands in, above max-backoff, and is not reported again
+        List<ConfigProblem> problems = problems(",\"timeout\":\"0s\",\"retry\":{\"initial-backoff\":\"soon\","
+                + "\"max-backoff\":\"100ms\",\"jitter\":-1},\"adaptive\":{\"min\":0},\"rate-limit\":{\"burst\":3}");
+
+        assertEquals(List.of("routes[0].retry.initial-backoff", "routes[0].retry.jitter", "routes[0].adaptive.min",
+                "routes[0].rate-limit.burst", "routes[0].timeout"), problems.stream().map(ConfigProblem::field).toList());
+        assertEquals("not a duration: 'soon' (e.g. \"200ms\", \"10s\", \"PT1M\")", problems.get(0).message());
+    }
+
     @Test
     void maxValueBytesIsRead() throws Exception {
         assertEquals(4096, ConfigJson.read(doc(",\"max-value-bytes\":4096")).routes().get(0).maxValueBytes());

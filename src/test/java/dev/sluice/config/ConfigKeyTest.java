@@ -96,23 +96,6 @@ class ConfigKeyTest {
                 "max-in-flight's default is ConfigKey's");
     }
 
-    @Test
-    void theReadmeStatesTheDeclaredDefaults() throws Exception {
-        // README's table is documentation, not a second source: it must say what ConfigKey declares
-        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
-        for (ConfigKey k : ConfigKey.values()) {
-            if (k.defaultValue() == null || k.defaultValue() instanceof List) {
-                continue;
-            }
-            String key = k.scope() == Scope.ROOT ? "sluice." + k.path() : "sluice.routes.<name>." + k.path();
-            String row = "| `" + key + "` | `";
-            int at = readme.indexOf(row);
-            org.junit.jupiter.api.Assertions.assertTrue(at >= 0, "README has no row for " + key);
-            String shown = readme.substring(at + row.length(), readme.indexOf('`', at + row.length()));
-            assertEquals(k.defaultValue(), typed(k, com.fasterxml.jackson.databind.node.TextNode.valueOf(shown)), key);
-        }
-    }
-
     /** Collects the keys of a mapping interface, failing on any @WithDefault: defaults are ConfigKey's. */
     private static void collect(String prefix, Class<?> type, List<String> keys) {
         for (Method m : type.getMethods()) {

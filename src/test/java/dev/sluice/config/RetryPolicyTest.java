@@ -1,9 +1,11 @@
 package dev.sluice.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.DoubleSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -57,10 +59,12 @@ class RetryPolicyTest {
     }
 
     @Test
-    void initialBackoffAboveACapIsCappedFromTheFirstRetry() {
-        RetryPolicy p = policy(5_000, 1_000, 0.0);
+    void initialBackoffAtTheCapStaysThereFromTheFirstRetry() {
+        // above the cap it is refused (initialBackoffAboveMaxBackoffIsRefused)
+        RetryPolicy p = policy(1_000, 1_000, 0.0);
 
         assertEquals(Duration.ofMillis(1_000), p.backoff(1, null, NO_JITTER));
+        assertEquals(Duration.ofMillis(1_000), p.backoff(5, null, NO_JITTER));
     }
 
     @Test
@@ -135,5 +139,54 @@ class RetryPolicyTest {
 
         assertEquals(Duration.ofMillis(4_000), p.backoff(3, Duration.ofMillis(10), NO_JITTER));
         assertEquals(Duration.ofMillis(4_000), p.backoff(3, Duration.ZERO, NO_JITTER));
+    }
+
+    private static List<String> refused(int attempts, Duration initial, Duration max, double jitter) {
+        return assertThrows(InvalidConfigException.class, () -> new RetryPolicy(attempts, initial, max, jitter)).problems()
+                .stream().map(ConfigProblem::toString).toList();
+    }
+
+    private static Duration ms(long ms) {
+        return Duration.ofMillis(ms);
+    }
+
+    @Test
+    void attemptsOutsideOneToAHundredAreRefusedByTheirKey() {
+        assertEquals(List.of("retry.max-attempts: must be between 1 and 100, was 0"), refused(0, ms(100), ms(1_000), 0.5));
+        assertEquals(List.of("retry.max-attempts: must be between 1 and 100, was 101"), refused(101, ms(100), ms(1_000), 0.5));
+    }
+
+    @Test
+    void backoffsOutsideOneMillisecondToAnHourAreRefusedByTheirKey() {
+        assertEquals(List.of("retry.initial-backoff: must be between PT0.001S and PT1H, was PT0S"),
+                refused(3, Duration.ZERO, ms(1_000), 0.5));
+        assertEquals(List.of("retry.max-backoff: must be between PT0.001S and PT1H, was PT1H0.001S"),
+                refused(3, ms(100), Duration.ofHours(1).plusMillis(1), 0.5));
+        assertEquals(List.of("retry.initial-backoff: is required", "retry.max-backoff: is required"),
+                refused(3, null, null, 0.5));
+    }
+
+    @Test
+    void initialBackoffAboveMaxBackoffIsRefused() {
+        assertEquals(List.of("retry.initial-backoff: must not exceed max-backoff"), refused(3, ms(2_000), ms(1_000), 0.5));
+    }
+
+    @ParameterizedTest(name = "jitter {0} is refused")
+    @ValueSource(doubles = { -0.1, 1.01, 1.5, Double.NaN, Double.POSITIVE_INFINITY })
+    void jitterOutsideZeroToOneIsRefusedByItsKey(double jitter) {
+        assertEquals(List.of("retry.jitter: must be between 0 and 1, was " + jitter), refused(3, ms(100), ms(1_000), jitter));
+    }
+
+    @Test
+    void everyRefusedFieldIsListedNotOnlyTheFirst() {
+        assertEquals(List.of("retry.max-attempts", "retry.initial-backoff", "retry.jitter"),
+                assertThrows(InvalidConfigException.class, () -> new RetryPolicy(0, ms(5_000), ms(1_000), 2.0)).problems()
+                        .stream().map(ConfigProblem::field).toList());
+    }
+
+    @Test
+    void valuesAtTheirBoundsAreAccepted() {
+        assertEquals(1, new RetryPolicy(1, ms(1), ms(1), 0.0).maxAttempts());
+        assertEquals(100, new RetryPolicy(100, Duration.ofHours(1), Duration.ofHours(1), 1.0).maxAttempts());
     }
 }

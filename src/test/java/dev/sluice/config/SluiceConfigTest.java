@@ -94,12 +94,8 @@ class SluiceConfigTest {
                 badRoute("timeout over 10 minutes", r -> { r.timeout = Duration.ofMinutes(10).plusMillis(1); return r; },
                         "routes[0].timeout"),
                 badRoute("missing timeout", r -> { r.timeout = null; return r; }, "routes[0].timeout"),
-                badRoute("retry max-attempts 0", r -> { r.retry = retry(0, 100, 1_000, 0.2); return r; },
-                        "routes[0].retry.max-attempts"),
-                badRoute("initial-backoff above max-backoff", r -> { r.retry = retry(3, 2_000, 1_000, 0.2); return r; },
-                        "routes[0].retry.initial-backoff"),
-                badRoute("jitter 1.5", r -> { r.retry = retry(3, 100, 1_000, 1.5); return r; }, "routes[0].retry.jitter"),
-                badRoute("jitter NaN", r -> { r.retry = retry(3, 100, 1_000, Double.NaN); return r; }, "routes[0].retry.jitter"),
+                // the values within retry, concurrency and rate limit: RetryPolicyTest, ConcurrencyTest, RateLimitTest
+                badRoute("missing retry", r -> { r.retry = null; return r; }, "routes[0].retry"),
                 badRoute("dead-letter-topic is the route's own source",
                         r -> { r.deadLetterTopic = "orders"; return r; }, "routes[0].dead-letter-topic"),
                 bad("dead-letter-topic is another route's source", GLOBAL,
@@ -111,19 +107,8 @@ class SluiceConfigTest {
                 badRoute("max-value-bytes 0", r -> { r.maxValueBytes = 0; return r; }, "routes[0].max-value-bytes"),
                 badRoute("max-value-bytes negative", r -> { r.maxValueBytes = -1; return r; }, "routes[0].max-value-bytes"),
                 badRoute("missing expects", r -> { r.expects = null; return r; }, "routes[0].expects"),
-                badRoute("missing concurrency mode", r -> { r.concurrency = new Concurrency(null, 1, 8); return r; },
-                        "routes[0].concurrency"),
-                badRoute("adaptive min 0", r -> { r.concurrency = adaptive(0, 8); return r; }, "routes[0].adaptive.min"),
-                badRoute("adaptive max above ceiling", r -> { r.concurrency = adaptive(1, SluiceConfig.MAX_IN_FLIGHT_CEILING + 1); return r; },
-                        "routes[0].adaptive.max"),
-                badRoute("adaptive min above max", r -> { r.concurrency = adaptive(16, 8); return r; }, "routes[0].adaptive.min"),
-                badRoute("adaptive bounds are checked when fixed too",
-                        r -> { r.concurrency = new Concurrency(Concurrency.Mode.FIXED, 0, 8); return r; }, "routes[0].adaptive.min"),
-                badRoute("rate negative", r -> { r.rateLimit = new RateLimit(-1, 0); return r; }, "routes[0].rate-limit.per-second"),
-                badRoute("rate above ceiling", r -> { r.rateLimit = new RateLimit(RateLimit.CEILING + 1, 10); return r; },
-                        "routes[0].rate-limit.per-second"),
-                badRoute("burst 0 with a rate", r -> { r.rateLimit = new RateLimit(50, 0); return r; }, "routes[0].rate-limit.burst"),
-                badRoute("burst without a rate", r -> { r.rateLimit = new RateLimit(0, 10); return r; }, "routes[0].rate-limit.burst"),
+                badRoute("missing concurrency", r -> { r.concurrency = null; return r; }, "routes[0].concurrency"),
+                badRoute("missing rate limit", r -> { r.rateLimit = null; return r; }, "routes[0].rate-limit"),
                 bad("no routes", GLOBAL, List.of(), "routes"));
     }
 
@@ -161,7 +146,8 @@ class SluiceConfigTest {
         RouteDraft first = route("orders", "orders").with(r -> {
             r.url = URI.create("ftp://files.example.com/in");
             r.timeout = Duration.ZERO;
-            r.retry = retry(0, 100, 1_000, 2.0);
+            r.maxValueBytes = 0;
+            r.expects = null;
             return r;
         }).draft();
         RouteDraft second = route("payments", "payments").with(r -> { r.deadLetterTopic = "orders"; return r; }).draft();
@@ -170,8 +156,8 @@ class SluiceConfigTest {
                 () -> SluiceConfig.validated(GLOBAL, List.of(first, second), PathStyle.JSON));
 
         List<String> fields = fields(e);
-        for (String expected : List.of("routes[0].target.url", "routes[0].timeout", "routes[0].retry.max-attempts",
-                "routes[0].retry.jitter", "routes[1].dead-letter-topic")) {
+        for (String expected : List.of("routes[0].target.url", "routes[0].timeout", "routes[0].expects",
+                "routes[0].max-value-bytes", "routes[1].dead-letter-topic")) {
             assertTrue(fields.contains(expected), "missing " + expected + " in " + e.problems());
         }
         assertEquals(5, fields.size(), e.problems().toString());

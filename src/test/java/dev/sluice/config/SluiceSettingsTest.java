@@ -96,6 +96,22 @@ class SluiceSettingsTest {
     }
 
     @Test
+    void badRetryOptionsAreListedByKey() {
+        // RetryPolicy's constructor names retry.max-attempts; the reader puts the route's property prefix before it
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.routes.orders.retry.max-attempts", "0",
+                "sluice.routes.orders.retry.initial-backoff", "2s",
+                "sluice.routes.orders.retry.max-backoff", "1s",
+                "sluice.routes.orders.retry.jitter", "2")));
+
+        assertEquals(List.of(
+                "sluice.routes.orders.retry.max-attempts: must be between 1 and 100, was 0",
+                "sluice.routes.orders.retry.initial-backoff: must not exceed max-backoff",
+                "sluice.routes.orders.retry.jitter: must be between 0 and 1, was 2.0"),
+                e.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
     void badValueOptionsAreListedByKey() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
                 "sluice.routes.orders.expects", "protobuf",

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sluice.config.Channels;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestEnvironment;
@@ -87,9 +88,9 @@ class MissingDeadLetterTopicIT {
             config.put("sluice.routes." + r + ".retry.max-backoff", "1s");
         }
         // a write to a topic deleted at run time fails after these, not after the default 30 s
-        config.put("mp.messaging.outgoing.sluice-dead-letter.max.block.ms", "1000");
-        config.put("mp.messaging.outgoing.sluice-dead-letter.request.timeout.ms", "1000");
-        config.put("mp.messaging.outgoing.sluice-dead-letter.delivery.timeout.ms", "3000");
+        config.put(Channels.DEAD_LETTER_PROPERTIES + "max.block.ms", "1000");
+        config.put(Channels.DEAD_LETTER_PROPERTIES + "request.timeout.ms", "1000");
+        config.put(Channels.DEAD_LETTER_PROPERTIES + "delivery.timeout.ms", "3000");
         TestSink.PathStats a = env.sink().stats("/a");
         try (SluiceProcess app = SluiceProcess.start("missing-dlq", config, List.of("-Xmx256m"));
                 Kafka kafka = new Kafka(env.bootstrap())) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sluice.config.Channels;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestEnvironment;
@@ -85,7 +86,7 @@ class SaturatedRouteIT {
             config.put("sluice.routes." + r + ".timeout", "2s");
             config.put("sluice.routes." + r + ".retry.max-backoff", "1s");
         }
-        config.put("mp.messaging.outgoing.sluice-dead-letter.max.block.ms", "1000");
+        config.put(Channels.DEAD_LETTER_PROPERTIES + "max.block.ms", "1000");
         try (SluiceProcess app = SluiceProcess.start("saturated-route", config, List.of("-Xmx256m"));
                 Kafka kafka = new Kafka(env.bootstrap())) {
             app.awaitReady(Duration.ofSeconds(60));

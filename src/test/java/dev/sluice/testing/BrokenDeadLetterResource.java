@@ -3,6 +3,7 @@ package dev.sluice.testing;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.sluice.config.Channels;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -37,9 +38,9 @@ public class BrokenDeadLetterResource implements QuarkusTestResourceLifecycleMan
         config.put("sluice.dead-letter.retry-initial-backoff", "200ms");
         config.put("sluice.dead-letter.retry-max-backoff", "1s");
         // the connector retries a failed write until delivery.timeout.ms (30 s by default): shorten it
-        config.put("mp.messaging.outgoing.sluice-dead-letter.max.block.ms", "1000");
-        config.put("mp.messaging.outgoing.sluice-dead-letter.request.timeout.ms", "1000");
-        config.put("mp.messaging.outgoing.sluice-dead-letter.delivery.timeout.ms", "3000");
+        config.put(Channels.DEAD_LETTER_PROPERTIES + "max.block.ms", "1000");
+        config.put(Channels.DEAD_LETTER_PROPERTIES + "request.timeout.ms", "1000");
+        config.put(Channels.DEAD_LETTER_PROPERTIES + "delivery.timeout.ms", "3000");
         return config;
     }
 
