@@ -18,7 +18,7 @@ import dev.sluice.schedule.AdmissionState;
 
 /**
  * Health of the delivery pipeline, next to the Kafka connector's own checks (readiness: the
- * sluice-in consumer and the sluice-dead-letter producer each hold a connection to the broker, so
+ * sluice-in consumer and the dead-letter producer (Channels.DEAD_LETTER) each hold a connection to the broker, so
  * a broker outage takes readiness DOWN; liveness: no failure reported on either channel, so an
  * outage alone leaves it UP).
  * Live: the intake has not failed, the pipeline is not stuck, no event loop is blocked. Ready: the

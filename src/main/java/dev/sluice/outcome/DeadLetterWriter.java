@@ -13,6 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.Channels;
 import dev.sluice.config.Route;
 import dev.sluice.pipeline.Event;
 import io.smallrye.mutiny.Uni;
@@ -50,7 +51,7 @@ public class DeadLetterWriter {
 
     // The buffer only fills while the producer has max-inflight-messages writes outstanding;
     // in-flight permits keep the number of concurrent writes far below it.
-    DeadLetterWriter(@Channel(dev.sluice.config.Channels.DEAD_LETTER) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+    DeadLetterWriter(@Channel(Channels.DEAD_LETTER) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<byte[]> emitter) {
         this.emitter = emitter;
     }

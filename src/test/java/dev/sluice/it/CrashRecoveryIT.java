@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.config.Channels;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestEnvironment;
@@ -66,8 +67,8 @@ class CrashRecoveryIT {
         config.put("sluice.max-in-flight", "64");
         // a SIGKILLed member stays in the group until its session times out (45 s by default), and
         // its partitions with it; the broker's minimum keeps each restart short
-        config.put("mp.messaging.incoming.sluice-in.session.timeout.ms", "6000");
-        config.put("mp.messaging.incoming.sluice-in.heartbeat.interval.ms", "1000");
+        config.put(Channels.INTAKE_PROPERTIES + "session.timeout.ms", "6000");
+        config.put(Channels.INTAKE_PROPERTIES + "heartbeat.interval.ms", "1000");
         TestSink.PathStats orders = sink.stats("/orders");
 
         // where each run's deliveries begin in the sink's log: run k + 1 redelivers what kill k left uncommitted

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.sluice.config.Channels;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestEnvironment;
@@ -63,7 +64,7 @@ class RebalanceIT {
         env.route(config, "orders", "rebalance.orders", path, 16);
         // each replica keeps its own seed config (its own sink path): separate config topics
         config.put("sluice.config-topic", "sluice-config" + path.replace('/', '-'));
-        config.put("mp.messaging.incoming.sluice-in.session.timeout.ms", "6000");
+        config.put(Channels.INTAKE_PROPERTIES + "session.timeout.ms", "6000");
         return config;
     }
 
