@@ -107,9 +107,15 @@ public final class TestTarget implements Target {
 
     /** Answers the open send of the record at {@code offset} (outside the lock: the next send may follow at once). */
     public void answer(long offset, AttemptOutcome outcome) {
+        answer(null, offset, outcome);
+    }
+
+    /** Answers the open send of the record at {@code offset} to {@code route} (null: to any route). */
+    public void answer(String route, long offset, AttemptOutcome outcome) {
         Send s;
         synchronized (this) {
-            s = open.stream().filter(o -> o.event().offset() == offset).findFirst()
+            s = open.stream().filter(o -> o.event().offset() == offset && (route == null || o.route().name().equals(route)))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no open send of offset " + offset + " in " + offsets(open)));
             open.remove(s);
         }
