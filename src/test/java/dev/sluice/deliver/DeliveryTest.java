@@ -206,6 +206,28 @@ class DeliveryTest {
     }
 
     @Test
+    void aFirstAttemptWaitingForItsPermitWhenTheDrainBeginsIsAbandonedAndTakesNoPermit() {
+        TestTarget target = TestTarget.answering(OK);
+        Route route = new Route("orders", List.of("orders"), URI.create("http://localhost:1/orders"), 1,
+                Duration.ofSeconds(1), FAST_RETRIES, "orders.dlq", Expects.ANY, Route.DEFAULT_MAX_VALUE_BYTES, Ordering.KEY);
+        start(route, target, Map.of());
+        // another record's request holds the route's only permit
+        RouteLimiter.Pass other = limiter.acquire().await().atMost(BOUND);
+
+        UniAssertSubscriber<DeliveryResult> result = deliver(route);
+        result.assertNotTerminated();
+        assertEquals(1, limiter.inFlightLimit().waiting());
+        pipeline.stopping().begin();
+
+        assertEquals(DeliveryResult.ABANDONED, result.awaitItem(BOUND).getItem());
+        assertEquals(0, limiter.inFlightLimit().waiting(), "it left the queue");
+        other.onAnswer();
+        assertEquals(0, inFlight(), "the permit freed later was not granted to the abandoned attempt");
+        assertEquals(0, target.sends().size());
+        assertEquals(List.of(), deadLetters().sent());
+    }
+
+    @Test
     void aDeadLetterTheTopicRefusesIsHeldUntilALaterWriteSucceeds() {
         AtomicReference<UniEmitter<? super Void>> secondWrite = new AtomicReference<>();
         TestTarget target = TestTarget.answering(BAD_REQUEST);
