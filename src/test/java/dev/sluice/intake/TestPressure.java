@@ -1,14 +1,10 @@
 package dev.sluice.intake;
 
 import java.lang.reflect.Proxy;
-import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 
-import dev.sluice.config.SluiceSettings;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import dev.sluice.config.TestConfig;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.mutiny.Uni;
@@ -16,13 +12,6 @@ import io.smallrye.mutiny.Uni;
 /** A {@link PartitionPressure} outside CDI: settings from properties, a consumer whose polling-thread tasks a test decides. */
 final class TestPressure {
     private TestPressure() {
-    }
-
-    static SluiceSettings settings(Map<String, String> props) {
-        return new SmallRyeConfigBuilder().withMapping(SluiceSettings.class)
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withSources(new PropertiesConfigSource(props, "test", 100)).build()
-                .getConfigMapping(SluiceSettings.class);
     }
 
     /** {@code pollingThread} answers each runOnPollingThread call; null: there is no consumer yet. */
@@ -43,7 +32,7 @@ final class TestPressure {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        return new PartitionPressure(clients, settings(Map.of("sluice.max-waiting-per-partition",
+        return new PartitionPressure(clients, TestConfig.settings(Map.of("sluice.max-waiting-per-partition",
                 String.valueOf(maxWaitingPerPartition))), 100);
     }
 }
