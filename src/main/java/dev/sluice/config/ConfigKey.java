@@ -176,7 +176,7 @@ public enum ConfigKey {
      */
     boolean check(List<ConfigProblem> problems, String p, int value) {
         if (value < (Integer) min() || value > (Integer) max()) {
-            problems.add(new ConfigProblem(p + path, "must be between " + min + " and " + max + ", was " + value));
+            problems.add(new ConfigProblem(p + path, "must be " + range() + ", was " + value));
             return false;
         }
         return true;

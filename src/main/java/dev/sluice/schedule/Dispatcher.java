@@ -168,44 +168,6 @@ public class Dispatcher implements Dispatch, ScheduleState {
         Plan current = plan;
         RouteLimiter limiter = current.limiters().get(name);
         Lanes lanes = current.lanes().get(name);
-        return limiter == null || lanes == null ? null : new RouteView(limiter, lanes);
-    }
-
-    /** A route's figures, read from its limiter and lanes when asked. */
-    private record RouteView(RouteLimiter limiter, Lanes lanesOfRoute) implements RouteState {
-        @Override
-        public int inFlight() {
-            return limiter.inFlightLimit().inFlight();
-        }
-
-        @Override
-        public int limit() {
-            return limiter.inFlightLimit().limit();
-        }
-
-        @Override
-        public int mostInFlight() {
-            return limiter.inFlightLimit().maxObserved();
-        }
-
-        @Override
-        public int waitingForPermit() {
-            return limiter.inFlightLimit().waiting();
-        }
-
-        @Override
-        public int waitingForRate() {
-            return limiter.waitingForRate();
-        }
-
-        @Override
-        public int behindLanes() {
-            return lanesOfRoute.waiting();
-        }
-
-        @Override
-        public int lanes() {
-            return lanesOfRoute.laneCount();
-        }
+        return limiter == null || lanes == null ? null : new RouteView(limiter.inFlightLimit(), limiter::waitingForRate, lanes);
     }
 }

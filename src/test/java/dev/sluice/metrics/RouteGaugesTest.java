@@ -13,56 +13,19 @@ import org.junit.jupiter.api.Test;
 import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.schedule.InFlightLimit;
 import dev.sluice.schedule.Lanes;
+import dev.sluice.schedule.RouteView;
 import dev.sluice.schedule.ScheduleState;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.smallrye.mutiny.Uni;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 
 class RouteGaugesTest {
-    /** A route's figures read from a limit and lanes of the test's own, as the dispatcher reads its own. */
-    private record Scheduled(InFlightLimit permits, Lanes lanesOfRoute) implements ScheduleState.RouteState {
-        @Override
-        public int inFlight() {
-            return permits.inFlight();
-        }
-
-        @Override
-        public int limit() {
-            return permits.limit();
-        }
-
-        @Override
-        public int mostInFlight() {
-            return permits.maxObserved();
-        }
-
-        @Override
-        public int waitingForPermit() {
-            return permits.waiting();
-        }
-
-        @Override
-        public int waitingForRate() {
-            return 0;
-        }
-
-        @Override
-        public int behindLanes() {
-            return lanesOfRoute.waiting();
-        }
-
-        @Override
-        public int lanes() {
-            return lanesOfRoute.laneCount();
-        }
-    }
-
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, InFlightLimit> limits = Map.of("a", new InFlightLimit(4, 0), "b", new InFlightLimit(8, 0));
     private final Map<String, Lanes> lanes = Map.of("a", new Lanes(16), "b", new Lanes(16));
 
     private ScheduleState.RouteState route(String name) {
-        return limits.containsKey(name) ? new Scheduled(limits.get(name), lanes.get(name)) : null;
+        return limits.containsKey(name) ? new RouteView(limits.get(name), () -> 0, lanes.get(name)) : null;
     }
     private final RouteGauges gauges = new RouteGauges(registry, this::route);
 

@@ -27,6 +27,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 
 /** Test-side Kafka clients: create topics, produce events, read topics, look at committed offsets. */
 public final class Kafka implements AutoCloseable {
@@ -72,20 +73,11 @@ public final class Kafka implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            var infos = producer.partitionsFor(topic);
-            if (infos.size() == partitions && infos.stream().allMatch(i -> i.leader() != null && !i.leader().isEmpty())) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        throw new IllegalStateException("partitions of " + topic + " have no leader after 30 s");
+        Awaitility.await("partitions of " + topic + " have a leader").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50)).until(() -> {
+                    var infos = producer.partitionsFor(topic);
+                    return infos.size() == partitions && infos.stream().allMatch(i -> i.leader() != null && !i.leader().isEmpty());
+                });
     }
 
     /** Deletes the topic and returns once the broker has accepted the deletion. */

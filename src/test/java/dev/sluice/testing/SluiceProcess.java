@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
 /**
  * The packaged application (target/quarkus-app) running as a separate process, the way it runs in
  * production: real signals, real exit codes. Its output goes to a log file under target/.
@@ -100,24 +103,29 @@ public final class SluiceProcess implements AutoCloseable {
     }
 
     private SluiceProcess awaitHttp(Duration timeout, boolean ready) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("sluice exited with " + process.exitValue() + "; log " + log + ":\n" + tail());
-            }
-            if (port < 0) {
-                Matcher m = LISTENING.matcher(logText());
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(1));
-                }
-            }
-            if (port > 0 && (ready ? get("/q/health/ready") == 200 : get("/q/health/live") > 0)) {
-                return this;
-            }
-            pause(100);
+        try {
+            // an exception in the condition (the process exited) ends the wait at once
+            Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                    .until(() -> answers(ready));
+            return this;
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("sluice not " + (ready ? "ready" : "listening") + " within " + timeout + "; log "
+                    + log + ":\n" + tail());
         }
-        throw new IllegalStateException("sluice not " + (ready ? "ready" : "listening") + " within " + timeout + "; log "
-                + log + ":\n" + tail());
+    }
+
+    /** Whether the app answers (ready, or at all); fails if the process has exited. */
+    private boolean answers(boolean ready) {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("sluice exited with " + process.exitValue() + "; log " + log + ":\n" + tail());
+        }
+        if (port < 0) {
+            Matcher m = LISTENING.matcher(logText());
+            if (m.find()) {
+                port = Integer.parseInt(m.group(1));
+            }
+        }
+        return port > 0 && (ready ? get("/q/health/ready") == 200 : get("/q/health/live") > 0);
     }
 
     /** HTTP status of a GET on the app, or -1 when it does not answer. */
@@ -291,13 +299,6 @@ public final class SluiceProcess implements AutoCloseable {
         return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
     }
 
-    private static void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public void close() {
