@@ -30,7 +30,9 @@ import dev.sluice.config.ConfigTopicIntegrity.Problem;
  *          reset marker                    -> RESET, and its version is now the floor
  *          tombstone / unreadable / invalid -> RECORD (ignored)
  * loaded:  read to the end found at connect, no problem, and a config from the topic in force, or
- *          the topic has never held a record and stayed empty for sluice.config-topic-empty-wait
+ *          the topic has never held a record and stayed empty for sluice.config-topic-empty-wait,
+ *          or at once when the intake's consumer group has no member (no replica runs a config a
+ *          re-created topic could have lost, so no reset marker can come)
  * </pre>
  */
 final class ConfigFollower implements Runnable {
@@ -53,6 +55,7 @@ final class ConfigFollower implements Runnable {
     private final CompletableFuture<Void> loaded;
     private final Duration checkInterval;
     private final Duration emptyWait;
+    private final String groupId;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper;
 
     private volatile boolean running = true;
@@ -66,6 +69,8 @@ final class ConfigFollower implements Runnable {
     private volatile long baseInForce;
     private long loadEnd;
     private long emptySince;
+    /** At the last connect the topic had never held a record and the group had no member. */
+    private boolean aloneOnAnEmptyTopic;
 
     ConfigFollower(TopicPartition partition, Map<String, Object> consumerConfig, ConfigTopicAdmin admin,
             ConfigTopicIntegrity integrity, CurrentConfig current, ConfigWriter writer, Reads reads,
@@ -80,6 +85,7 @@ final class ConfigFollower implements Runnable {
         this.loaded = loaded;
         this.checkInterval = settings.configTopicCheckInterval();
         this.emptyWait = settings.configTopicEmptyWait();
+        this.groupId = settings.groupId();
         this.mapper = mapper;
         this.floor = current.versioned().version();
     }
@@ -149,6 +155,7 @@ final class ConfigFollower implements Runnable {
         if (!loaded.isDone()) {
             loadEnd = consumer.endOffsets(List.of(partition), Duration.ofSeconds(10)).get(partition);
             emptySince = System.nanoTime();
+            aloneOnAnEmptyTopic = loadEnd == 0 && admin.groupIsEmpty(groupId).orElse(false);
         }
     }
 
@@ -247,6 +254,9 @@ final class ConfigFollower implements Runnable {
         } else if (loadEnd > 0) {
             integrity.raise(Problem.RECORD, "holds " + loadEnd + " records and no config this replica can use: other replicas "
                     + "may run one it lost; a PUT puts one in force");
+        } else if (aloneOnAnEmptyTopic) {
+            markLoaded("the topic is empty and consumer group " + groupId + " has no member, so no replica runs a config it "
+                    + "could have lost: the startup properties are the config (version 0)");
         } else if (System.nanoTime() - emptySince >= emptyWait.toNanos()) {
             markLoaded("the topic is empty and stayed so for " + emptyWait + ": the startup properties are the config (version 0)");
         }

@@ -9,14 +9,19 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
-/** What the broker says about the config topic: does it exist, which incarnation, is it compacted. */
+/**
+ * What the broker says about the config topic (does it exist, which incarnation, is it compacted)
+ * and whether any replica of the deployment runs (members of its consumer group).
+ */
 final class ConfigTopicAdmin implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ConfigTopicAdmin.class);
     private static final long TIMEOUT_S = 10;
@@ -73,6 +78,31 @@ final class ConfigTopicAdmin implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Whether consumer group {@code groupId} has no member now: no replica of this deployment runs
+     * (each replica's intake joins that group once its config is loaded). Empty when Kafka does not
+     * say (unreachable, not authorised to describe the group): the caller must then assume members.
+     */
+    Optional<Boolean> groupIsEmpty(String groupId) {
+        try {
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId)
+                    .get(TIMEOUT_S, TimeUnit.SECONDS);
+            return Optional.of(group.members().isEmpty());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return Optional.of(true);
+            }
+            LOG.infof("cannot describe consumer group %s (%s): assuming other replicas run", groupId, e.getCause().toString());
+            return Optional.empty();
+        } catch (TimeoutException e) {
+            LOG.infof("consumer group %s not described within %d s: assuming other replicas run", groupId, TIMEOUT_S);
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         }
     }
 

@@ -157,8 +157,9 @@ public interface SluiceSettings {
 
     /**
      * A config topic that has never held a record is believed (the startup properties become the
-     * config, version 0) only once it has stayed empty this long. Keep it above the check interval:
-     * replicas still running a config from a topic that was re-created empty mark it by then.
+     * config, version 0) only once it has stayed empty this long, unless the intake's consumer group
+     * has no member (then at once). Keep it above the check interval: replicas still running a
+     * config from a topic that was re-created empty mark it by then.
      */
     @WithDefault("5s")
     Duration configTopicEmptyWait();

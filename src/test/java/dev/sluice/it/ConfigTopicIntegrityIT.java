@@ -167,6 +167,30 @@ class ConfigTopicIntegrityIT {
     }
 
     @Test
+    void aFirstReplicaOnANeverWrittenTopicRunsItsSeedAtOnceAndALaterOneWaitsWhileTheFirstRuns() {
+        String topic = "integrity-first-start";
+        Map<String, String> config = config(topic);
+        config.put("sluice.group-id", "integrity-first-start");
+        // long enough that a replica which waits cannot be mistaken for one that did not
+        config.put("sluice.config-topic-empty-wait", "15s");
+        try (SluiceProcess a = SluiceProcess.start("integrity-first-a", config, List.of("-Xmx256m"))) {
+            // nobody of its group runs, so no replica can hold a config the topic lost: no wait
+            a.awaitReady(Duration.ofSeconds(90));
+            assertTrue(a.logText().contains("consumer group integrity-first-start has no member"), a.logText());
+            assertEquals(0, status(a).get("configVersion").asLong());
+
+            try (SluiceProcess b = SluiceProcess.start("integrity-first-b", config, List.of("-Xmx256m"))) {
+                b.awaitListening(Duration.ofSeconds(90));
+                // A is a member: had the topic been re-created under it, its reset marker could still come
+                await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).until(() -> b.get("/q/health/ready") == 503);
+                b.awaitReady(Duration.ofSeconds(30));
+                assertTrue(b.logText().contains("stayed so for PT15S"), b.logText());
+                assertEquals(0, status(b).get("configVersion").asLong());
+            }
+        }
+    }
+
+    @Test
     void aReplicaStartedOnARecreatedEmptyTopicDoesNotRunItsSeedUntilAReseed() throws Exception {
         String topic = "integrity-recreated";
         try (SluiceProcess a = SluiceProcess.start("integrity-recreated-a", config(topic), List.of("-Xmx256m"))) {
