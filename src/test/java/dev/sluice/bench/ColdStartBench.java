@@ -36,15 +36,17 @@ import dev.sluice.testing.SluiceProcess;
  * it has no key order, so it runs unordered in both workloads).</li>
  * </ol>
  *
- * Workloads: unordered at C = 256, L = 20 ms, and key order at C = 128, L = 50 ms; 4 partitions,
- * 1,000 keys. The backlog of a workload is produced before its first consumer starts; each
+ * Workloads: unordered at C = 256, L = 20 ms ({@code unordered}), key order at C = 128, L = 50 ms
+ * ({@code key}) and at C = 256, L = 20 ms ({@code key256}); 4 partitions, 1,000 keys. The backlog of a workload is produced before its first consumer starts; each
  * consumer reads the whole topic from the beginning with a consumer group of its own. Reported
  * per consumer ({@link ColdStartRun}): rate first to last delivery, second-half rate, CPU per 1,000
  * events, peak RSS, the most requests the sink held at once; then Sluice / peer ratios. Nothing
  * about speed is asserted; the run fails only when a consumer did not deliver every record.
  *
- * <p>{@code ./mvnw -B -Pbench verify -Dit.test=ColdStartBench}; settings: -Dbench.backlogs (40k;
- * a list, e.g. 40k,200k,1M), -Dbench.workloads (unordered,key), -Dbench.consumers
+ * <p>{@code ./mvnw -B -Pbench verify -Dit.test=ColdStartBench} runs the plan of issue 12's targets
+ * and prints each target's ratio ({@link ColdStartTargets}); settings: -Dbench.plan (size:workload
+ * pairs, e.g. 40k:unordered,20k:key), or -Dbench.backlogs (e.g. 40k,200k,1M) with
+ * -Dbench.workloads (unordered,key) for every pair of the two, -Dbench.consumers
  * (sluice,pc,handwritten), -Dbench.rounds (1), -Dbench.keys (1000), -Dbench.stallSeconds (60).
  *
  * <p>Before and after a change, in one run: consumer {@code sluice-before} is Sluice from another
@@ -65,12 +67,20 @@ class ColdStartBench {
         }
     }
 
-    private static final Map<String, Workload> WORKLOADS = Map.of(
+    static final Map<String, Workload> WORKLOADS = Map.of(
             "unordered", new Workload("unordered", "none", "UNORDERED", 256, 20),
-            "key", new Workload("key order", "key", "KEY", 128, 50));
-    private static final List<Long> BACKLOGS = Arrays.stream(System.getProperty("bench.backlogs", "40k").split(","))
-            .map(ColdStartBench::count).toList();
-    private static final List<String> WORKLOAD_NAMES = list("bench.workloads", "unordered,key");
+            "key", new Workload("key order", "key", "KEY", 128, 50),
+            "key256", new Workload("key order", "key", "KEY", 256, 20));
+
+    /** One backlog size and one workload, run through every consumer. */
+    record Step(long records, String workload) {
+    }
+
+    /**
+     * What runs, in order: -Dbench.plan (size:workload pairs), else every -Dbench.backlogs size
+     * with every -Dbench.workloads workload, else the plan of issue 12's targets (ColdStartTargets).
+     */
+    private static final List<Step> PLAN = plan();
     private static final List<String> CONSUMERS = list("bench.consumers", "sluice,pc,handwritten");
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 1);
     private static final int KEYS = Integer.getInteger("bench.keys", 1000);
@@ -97,36 +107,32 @@ class ColdStartBench {
     void coldStartInFrontOfABacklog() {
         ColdStartReport report = new ColdStartReport(command(), JVM_FLAGS, PARTITIONS, KEYS);
         List<String> incomplete = new ArrayList<>();
-        for (long records : BACKLOGS) {
-            for (String name : WORKLOAD_NAMES) {
-                Workload w = WORKLOADS.get(name);
-                if (w == null) {
-                    throw new IllegalArgumentException("bench.workloads: unknown " + name + ", known " + WORKLOADS.keySet());
-                }
-                BenchSink sink = SINKS.computeIfAbsent(w.latencyMs(), BenchSink::new);
-                String topic = String.format(Locale.ROOT, "bench.coldstart.%s.%d", w.sluiceOrdering(), records);
-                try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
-                    kafka.createTopic(topic, PARTITIONS);
-                }
-                Report.progress("%s, backlog %,d: filling", w.describe(), records);
-                Backlog.Fill fill = Backlog.fill(broker.bootstrapServers(), topic, records, KEYS);
-                Report.progress("backlog: %s", fill.describe());
-                for (int round = 1; round <= ROUNDS; round++) {
-                    Map<String, ColdStartRun> runs = new LinkedHashMap<>();
-                    for (String consumer : CONSUMERS) {
-                        Report.progress("%s, backlog %,d, round %d: %s", w.describe(), records, round, consumer);
-                        ColdStartRun run = ColdStartRun.measure(consumer, sink, records, KEYS,
-                                () -> start(consumer, w, sink, topic));
-                        runs.put(consumer, run);
-                        if (!run.complete()) {
-                            incomplete.add(w.name() + " " + records + " round " + round + " " + consumer + ": " + run.failure());
-                        }
+        for (Step step : PLAN) {
+            long records = step.records();
+            Workload w = WORKLOADS.get(step.workload());
+            BenchSink sink = SINKS.computeIfAbsent(w.latencyMs(), BenchSink::new);
+            String topic = String.format(Locale.ROOT, "bench.coldstart.%s.%d.%d", w.sluiceOrdering(), w.concurrency(), records);
+            try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
+                kafka.createTopic(topic, PARTITIONS);
+            }
+            Report.progress("%s, backlog %,d: filling", w.describe(), records);
+            Backlog.Fill fill = Backlog.fill(broker.bootstrapServers(), topic, records, KEYS);
+            Report.progress("backlog: %s", fill.describe());
+            for (int round = 1; round <= ROUNDS; round++) {
+                Map<String, ColdStartRun> runs = new LinkedHashMap<>();
+                for (String consumer : CONSUMERS) {
+                    Report.progress("%s, backlog %,d, round %d: %s", w.describe(), records, round, consumer);
+                    ColdStartRun run = ColdStartRun.measure(consumer, sink, records, KEYS,
+                            () -> start(consumer, w, sink, topic));
+                    runs.put(consumer, run);
+                    if (!run.complete()) {
+                        incomplete.add(w.name() + " " + records + " round " + round + " " + consumer + ": " + run.failure());
                     }
-                    report.add(w, fill, round, runs);
                 }
-                try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
-                    kafka.deleteTopic(topic);
-                }
+                report.add(step.workload(), w, fill, round, runs);
+            }
+            try (Kafka kafka = new Kafka(broker.bootstrapServers())) {
+                kafka.deleteTopic(topic);
             }
         }
         report.publish();
@@ -137,8 +143,8 @@ class ColdStartBench {
     private static ColdStartRun.Started start(String consumer, Workload w, BenchSink sink, String topic) {
         String group = "coldstart-" + consumer + "-" + UUID.randomUUID();
         return switch (consumer) {
-            case "sluice" -> sluice(consumer, w, sink, topic, group, SluiceProcess.appDir());
-            case "sluice-before" -> sluice(consumer, w, sink, topic, group, beforeDir());
+            case "sluice" -> sluice(consumer, w, sink, topic, group, SluiceProcess.appDir(), JVM_FLAGS);
+            case "sluice-before" -> sluice(consumer, w, sink, topic, group, beforeDir(), beforeFlags());
             case "pc" -> parallelConsumer(w, sink, topic, group);
             case "handwritten" -> handWritten(w, sink, topic, group);
             default -> throw new IllegalArgumentException("bench.consumers: unknown " + consumer
@@ -152,21 +158,32 @@ class ColdStartBench {
      */
     private static Path beforeDir() {
         String dir = System.getProperty("bench.before.dir");
+        if (dir == null && System.getProperty("bench.before.jvmFlags") != null) {
+            return SluiceProcess.appDir(); // the same build, other JVM flags
+        }
         if (dir == null) {
-            throw new IllegalArgumentException("bench.consumers=sluice-before needs -Dbench.before.dir=<other build>/target/quarkus-app");
+            throw new IllegalArgumentException("bench.consumers=sluice-before needs -Dbench.before.dir=<other build>/target/quarkus-app"
+                    + " or -Dbench.before.jvmFlags=<flags for the same build>");
         }
         return Path.of(dir);
     }
 
+    /** -Dbench.before.jvmFlags: JVM flags of sluice-before added to the common ones (space-separated). */
+    private static List<String> beforeFlags() {
+        List<String> flags = new ArrayList<>(JVM_FLAGS);
+        Arrays.stream(System.getProperty("bench.before.jvmFlags", "").split(" ")).filter(f -> !f.isBlank()).forEach(flags::add);
+        return flags;
+    }
+
     private static ColdStartRun.Started sluice(String consumer, Workload w, BenchSink sink, String topic, String group,
-            Path appDir) {
+            Path appDir, List<String> jvmFlags) {
         Map<String, String> config = Bench.appConfig(broker.bootstrapServers(), topic, sink, w.concurrency(),
                 w.concurrency(), Map.of("ordering", w.sluiceOrdering()));
         config.put("sluice.group-id", group);
         // the config topic keeps the last config written: a topic of its own, so this run's route
         // is the one its properties seed, not the previous run's
         config.put("sluice.config-topic", group + "-config");
-        SluiceProcess app = SluiceProcess.start("coldstart-" + consumer, appDir, config, JVM_FLAGS, Path.of(""));
+        SluiceProcess app = SluiceProcess.start("coldstart-" + consumer, appDir, config, jvmFlags, Path.of(""));
         return started(app.pid(), app.log(), () -> app.terminate(STOP_TIMEOUT), app::close);
     }
 
@@ -225,16 +242,48 @@ class ColdStartBench {
     }
 
     private static String command() {
-        return String.format("./mvnw -B -Pbench verify -Dit.test=ColdStartBench -Dbench.backlogs=%s -Dbench.workloads=%s "
+        return String.format("./mvnw -B -Pbench verify -Dit.test=ColdStartBench -Dbench.plan=%s "
                 + "-Dbench.consumers=%s -Dbench.rounds=%d -Dbench.keys=%d"
                 + (System.getProperty("bench.before.dir") == null ? "" : " -Dbench.before.dir=" + System.getProperty("bench.before.dir"))
+                + (System.getProperty("bench.before.jvmFlags") == null ? ""
+                        : " '-Dbench.before.jvmFlags=" + System.getProperty("bench.before.jvmFlags") + "'")
                 + (JfrProfile.enabled() ? " -Dbench.jfr=true" : ""),
-                BACKLOGS.stream().map(ColdStartBench::shortCount).collect(Collectors.joining(",")),
-                String.join(",", WORKLOAD_NAMES), String.join(",", CONSUMERS), ROUNDS, KEYS);
+                PLAN.stream().map(s -> shortCount(s.records()) + ":" + s.workload()).collect(Collectors.joining(",")),
+                String.join(",", CONSUMERS), ROUNDS, KEYS);
+    }
+
+    private static List<Step> plan() {
+        List<Step> plan = new ArrayList<>();
+        String explicit = System.getProperty("bench.plan");
+        if (explicit != null) {
+            for (String pair : list("bench.plan", "")) {
+                String[] parts = pair.split(":");
+                if (parts.length != 2) {
+                    throw new IllegalArgumentException("bench.plan: " + pair + " is not size:workload (e.g. 40k:unordered)");
+                }
+                plan.add(step(count(parts[0]), parts[1].trim()));
+            }
+        } else if (System.getProperty("bench.backlogs") != null || System.getProperty("bench.workloads") != null) {
+            for (String size : list("bench.backlogs", "40k")) {
+                for (String workload : list("bench.workloads", "unordered,key")) {
+                    plan.add(step(count(size), workload));
+                }
+            }
+        } else {
+            plan.addAll(ColdStartTargets.PLAN);
+        }
+        return List.copyOf(plan);
+    }
+
+    private static Step step(long records, String workload) {
+        if (!WORKLOADS.containsKey(workload)) {
+            throw new IllegalArgumentException("bench workload " + workload + " unknown, known " + WORKLOADS.keySet());
+        }
+        return new Step(records, workload);
     }
 
     /** "40k", "1M" or a plain number. */
-    private static long count(String text) {
+    static long count(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.endsWith("k")) {
             return Long.parseLong(t.substring(0, t.length() - 1)) * 1_000;
@@ -245,7 +294,7 @@ class ColdStartBench {
         return Long.parseLong(t);
     }
 
-    private static String shortCount(long n) {
+    static String shortCount(long n) {
         if (n % 1_000_000 == 0) {
             return n / 1_000_000 + "M";
         }

@@ -16,7 +16,8 @@ final class ColdStartReport {
     private static final Map<String, String> NAMES = Map.of("sluice", "Sluice", "pc", "Parallel Consumer 0.5.3.3",
             "handwritten", "hand-written @Incoming", "sluice-before", "Sluice before");
 
-    private record Entry(ColdStartBench.Workload workload, Backlog.Fill fill, int round, Map<String, ColdStartRun> runs) {
+    private record Entry(String key, ColdStartBench.Workload workload, Backlog.Fill fill, int round,
+            Map<String, ColdStartRun> runs) {
     }
 
     private final String command;
@@ -32,8 +33,8 @@ final class ColdStartReport {
         this.keys = keys;
     }
 
-    void add(ColdStartBench.Workload workload, Backlog.Fill fill, int round, Map<String, ColdStartRun> runs) {
-        entries.add(new Entry(workload, fill, round, runs));
+    void add(String key, ColdStartBench.Workload workload, Backlog.Fill fill, int round, Map<String, ColdStartRun> runs) {
+        entries.add(new Entry(key, workload, fill, round, runs));
     }
 
     void publish() {
@@ -61,6 +62,7 @@ final class ColdStartReport {
         if (entries.stream().anyMatch(e -> e.round() > 1)) {
             summary(r);
         }
+        targets(r);
         r.publish();
     }
 
@@ -127,6 +129,44 @@ final class ColdStartReport {
                 }
             }
         });
+    }
+
+    /** Issue 12's targets, each with its figure from this run and whether it is met. */
+    private void targets(Report r) {
+        Map<Long, Map<Integer, Map<String, Map<String, ColdStartRun>>>> bySize = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            bySize.computeIfAbsent(e.fill().records(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(e.round(), k -> new LinkedHashMap<>()).put(e.key(), e.runs());
+        }
+        Map<Long, List<ColdStartTargets.Round>> rounds = new LinkedHashMap<>();
+        bySize.forEach((size, byRound) -> rounds.put(size, byRound.values().stream()
+                .<ColdStartTargets.Round>map(workloads -> (workload, consumer) -> {
+                    ColdStartRun run = workloads.getOrDefault(workload, Map.of()).get(consumer);
+                    return run == null || !run.complete() ? null : run;
+                }).toList()));
+        StringBuilder table = new StringBuilder("| target (issue 12) | bound | measured | |\n|---|---|---|---|\n");
+        for (String[] line : ColdStartTargets.evaluate(rounds)) {
+            table.append("| ").append(String.join(" | ", line)).append(" |\n");
+        }
+        boolean exceeded = false;
+        for (Entry e : entries) {
+            ColdStartRun s = e.runs().get("sluice");
+            if (s != null && s.peakAtSink() > e.workload().concurrency()) {
+                exceeded = true;
+                table.append(String.format("| in-flight limit at the sink, %,d %s round %d | <= %d | %d | EXCEEDED |%n",
+                        e.fill().records(), e.workload().describe(), e.round(), e.workload().concurrency(), s.peakAtSink()));
+            }
+        }
+        if (!exceeded) {
+            table.append("| Sluice's most requests at the sink / C, every run | <= C | ")
+                    .append(entries.stream().filter(e -> e.runs().get("sluice") != null)
+                            .map(e -> e.runs().get("sluice").peakAtSink() + "/" + e.workload().concurrency())
+                            .collect(Collectors.joining(", ")))
+                    .append(" | met |\n");
+        }
+        r.section("");
+        r.section("targets (a target shows 'not run' when the plan lacked its runs; RSS through 10M records is MemoryBench's)");
+        r.block(table.toString());
     }
 
     private static String ratioSeries(List<Entry> list, String peer, ToDoubleFunction<ColdStartRun> figure) {
