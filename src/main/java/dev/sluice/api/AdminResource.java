@@ -32,6 +32,7 @@ import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.DeadLetterTopicCheck;
 import dev.sluice.config.InvalidConfigException;
 import dev.sluice.config.ProgressBound;
+import dev.sluice.config.Secrets;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Watch;
@@ -55,9 +56,11 @@ public class AdminResource {
     private final ObjectMapper mapper;
     private final Duration stuckAfter;
     private final DeadLetterTopicCheck deadLetterTopics;
+    private final Secrets secrets;
 
     AdminResource(CurrentConfig config, ConfigTopic topic, ObjectMapper mapper, SluiceSettings settings,
-            DeadLetterTopicCheck deadLetterTopics) {
+            DeadLetterTopicCheck deadLetterTopics, Secrets secrets) {
+        this.secrets = secrets;
         this.stuckAfter = settings.health().stuckAfter();
         this.deadLetterTopics = deadLetterTopics;
         this.config = config;
@@ -82,7 +85,7 @@ public class AdminResource {
             + "field path; the config in force stays.")
     @APIResponse(responseCode = "200", description = "applied; body: version and config")
     @APIResponse(responseCode = "400", description = "invalid (a missing dead-letter topic that cannot be created "
-            + "included); body: problems[{field, message}]")
+            + "included, and a secret that cannot be read); body: problems[{field, message}]")
     @APIResponse(responseCode = "401", description = "no bearer token")
     @APIResponse(responseCode = "403", description = "wrong bearer token")
     @APIResponse(responseCode = "409", description = "the config topic cannot put this config in force (re-created, "
@@ -115,8 +118,9 @@ public class AdminResource {
                         .build());
             }
         }
-        // a dead-letter topic that is missing and cannot be created is a 400 like any bad field
-        return answer(deadLetterTopics.ensure(next).chain(() -> topic.write(next)));
+        // a secret that cannot be read, or a dead-letter topic that is missing and cannot be
+        // created, is a 400 like any bad field
+        return answer(secrets.ensure(next).chain(() -> deadLetterTopics.ensure(next)).chain(() -> topic.write(next)));
     }
 
     /**
@@ -141,7 +145,7 @@ public class AdminResource {
     public Uni<Response> reseed(String body) {
         try {
             SluiceConfig next = parse(body);
-            return answer(deadLetterTopics.ensure(next).chain(() -> topic.reseed(next)));
+            return answer(secrets.ensure(next).chain(() -> deadLetterTopics.ensure(next)).chain(() -> topic.reseed(next)));
         } catch (InvalidConfigException e) {
             return Uni.createFrom().item(invalid(e));
         }
@@ -175,7 +179,7 @@ public class AdminResource {
         } catch (InvalidConfigException e) {
             return Uni.createFrom().item(invalid(e));
         }
-        return deadLetterTopics.validate(next)
+        return secrets.ensure(next).chain(() -> deadLetterTopics.validate(next))
                 .map(ok -> Response.ok(Map.of("valid", true)).build())
                 .onFailure(InvalidConfigException.class).recoverWithItem(t -> invalid((InvalidConfigException) t))
                 .onFailure().recoverWithItem(t -> Response.status(Response.Status.SERVICE_UNAVAILABLE)

@@ -73,7 +73,27 @@ public final class ConfigJson {
             case RATE_PER_SECOND -> r.rateLimit().perSecond();
             case RATE_BURST -> r.rateLimit().burst();
             case FORWARD_HEADERS -> r.forwardHeaders();
+            // references only: a route holds no secret value, so the shown and the stored document agree
+            case TARGET_HEADERS -> headers(r.credentials());
+            case TARGET_SIGNING_SECRETS -> secrets(r.credentials());
         };
+    }
+
+    private static ObjectNode headers(Credentials c) {
+        ObjectNode headers = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        c.headers().forEach((name, h) -> {
+            ObjectNode ref = headers.putObject(name).put(h.secret().kind().key(), h.secret().name());
+            if (!h.prefix().isEmpty()) {
+                ref.put("prefix", h.prefix());
+            }
+        });
+        return headers;
+    }
+
+    private static ArrayNode secrets(Credentials c) {
+        ArrayNode secrets = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        c.signingSecrets().forEach(s -> secrets.addObject().put(s.kind().key(), s.name()));
+        return secrets;
     }
 
     private static void put(ObjectNode n, ConfigKey k, Object value) {
@@ -88,6 +108,8 @@ public final class ConfigJson {
             holder.put(leaf, d);
         } else if (value instanceof Duration d) {
             holder.put(leaf, format(d));
+        } else if (value instanceof com.fasterxml.jackson.databind.JsonNode json) {
+            holder.set(leaf, json);
         } else if (value instanceof List<?> list) {
             ArrayNode a = holder.putArray(leaf);
             list.forEach(e -> a.add((String) e));

@@ -29,6 +29,18 @@ public enum ConfigKey {
     TOPICS(Scope.ROUTE, "topics", Type.TOPICS, null),
     /** Absolute http(s) URL the record value is POSTed to. */
     TARGET_URL(Scope.ROUTE, "target.url", Type.TEXT, null),
+    /**
+     * Headers sent on every request, each value from a secret, never written in the config: header
+     * name to {@code env} (a variable's name) or {@code file} (a path, e.g. a mounted Kubernetes
+     * Secret), and an optional {@code prefix} sent before the value ({@code "Bearer "}). Default: none.
+     */
+    TARGET_HEADERS(Scope.ROUTE, "target.headers", Type.HEADERS, ""),
+    /**
+     * Standard Webhooks signing secrets ({@code whsec_...}), each an {@code env} or a {@code file}:
+     * every request carries webhook-id, webhook-timestamp and one webhook-signature per secret
+     * (several while one is rotated). Default: none (not signed).
+     */
+    TARGET_SIGNING_SECRETS(Scope.ROUTE, "target.signing-secrets", Type.SECRETS, ""),
     /** Most deliveries of this route in flight at once (HTTP requests on the wire); at most the global max-in-flight. */
     ROUTE_MAX_IN_FLIGHT(Scope.ROUTE, "max-in-flight", Type.INT, "64", "1", "=" + "max-in-flight"),
     /** Timeout of one delivery attempt (connect, send, response). */
@@ -83,9 +95,13 @@ public enum ConfigKey {
         ROOT, ROUTE
     }
 
-    /** How a value is spelled; lists are JSON arrays, or comma-separated in properties. */
+    /**
+     * How a value is spelled; lists are JSON arrays, or comma-separated in properties. HEADERS is an
+     * object of header name to secret reference ({@code headers.<header>.env} in properties), SECRETS
+     * an array of secret references ({@code signing-secrets[0].file} in properties).
+     */
     public enum Type {
-        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS
+        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS
     }
 
     private final Scope scope;
@@ -205,6 +221,8 @@ public enum ConfigKey {
             case DURATION -> DurationConverter.parseDuration(text);
             case TEXT -> text;
             case TOPICS, STRINGS -> text.isEmpty() ? List.of() : List.of(text.split(","));
+            case HEADERS -> java.util.Map.of();
+            case SECRETS -> List.of();
         };
     }
 

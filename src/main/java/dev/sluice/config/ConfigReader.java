@@ -105,10 +105,16 @@ final class ConfigReader {
                 (Integer) v.get(ConfigKey.ADAPTIVE_MIN), (Integer) v.get(ConfigKey.ADAPTIVE_MAX)), DEFAULT_CONCURRENCY);
         RateLimit rate = part(p, () -> new RateLimit((Integer) v.get(ConfigKey.RATE_PER_SECOND),
                 (Integer) v.get(ConfigKey.RATE_BURST)), RateLimit.OFF);
+        @SuppressWarnings("unchecked")
+        Map<String, SecretHeader> headers = (Map<String, SecretHeader>) v.get(ConfigKey.TARGET_HEADERS);
+        @SuppressWarnings("unchecked")
+        List<SecretRef> signing = (List<SecretRef>) v.get(ConfigKey.TARGET_SIGNING_SECRETS);
+        Credentials credentials = part(p, () -> new Credentials(headers, signing), Credentials.NONE);
         return new RouteDraft((String) v.get(ConfigKey.ROUTE_NAME), topics, url == null ? null : SluiceConfig.parseUrl(url),
                 (Integer) v.get(ConfigKey.ROUTE_MAX_IN_FLIGHT), (Duration) v.get(ConfigKey.TIMEOUT), retry,
                 (String) v.get(ConfigKey.DEAD_LETTER_TOPIC), (Expects) v.get(ConfigKey.EXPECTS),
-                (Integer) v.get(ConfigKey.MAX_VALUE_BYTES), (Ordering) v.get(ConfigKey.ORDERING), concurrency, rate, forward);
+                (Integer) v.get(ConfigKey.MAX_VALUE_BYTES), (Ordering) v.get(ConfigKey.ORDERING), concurrency, rate, forward,
+                credentials);
     }
 
     /**
@@ -187,6 +193,8 @@ final class ConfigReader {
             case TEXT -> choice(k, v.isTextual() ? v.asText() : malformed(path, "must be a string", dflt), path);
             case TOPICS -> strings(v, path, SluiceConfig.MAX_TOPICS_PER_ROUTE, "an array of topic names", " topics");
             case STRINGS -> strings(v, path, Route.MAX_FORWARD_HEADERS, "an array of strings", " entries");
+            case HEADERS -> SecretRefsReader.headers(v, path, this::report);
+            case SECRETS -> SecretRefsReader.secrets(v, path, this::report);
         };
     }
 

@@ -23,8 +23,17 @@ public class CurrentConfig {
     private final Watch<SluiceConfig> watch;
 
     CurrentConfig(SluiceSettings settings, Config properties) {
+        this(settings, properties, new Secrets());
+    }
+
+    /** {@code secrets}: the seed's secrets must be readable, or the service does not start (each named by property). */
+    @jakarta.inject.Inject
+    CurrentConfig(SluiceSettings settings, Config properties, Secrets secrets) {
         SluiceConfig seed = StartupProperties.read(settings, properties);
-        List<ConfigProblem> unsafe = ProgressBound.check(seed, settings.health().stuckAfter(), SluiceConfig.PathStyle.PROPERTIES);
+        List<ConfigProblem> unsafe = new java.util.ArrayList<>(
+                ProgressBound.check(seed, settings.health().stuckAfter(), SluiceConfig.PathStyle.PROPERTIES));
+        // blocking (files), once at startup; each a few kilobytes at most
+        unsafe.addAll(secrets.check(seed, SluiceConfig.PathStyle.PROPERTIES));
         if (!unsafe.isEmpty()) {
             throw new InvalidConfigException(unsafe);
         }
@@ -65,6 +74,8 @@ public class CurrentConfig {
         config.routes().forEach(r -> LOG.infof("  route %s: %s -> %s (max in flight %d, timeout %s, %d attempts, dead letters to %s)",
                 r.name(), r.topics(), r.shownUrl(), r.maxInFlight(), r.timeout(), r.retry().maxAttempts(),
                 r.deadLetterTopic()));
+        config.routes().stream().filter(r -> !r.credentials().none()).forEach(r -> LOG.infof("  route %s: %s",
+                r.name(), r.credentials()));
     }
 
     @PreDestroy

@@ -15,10 +15,11 @@ import java.util.List;
  * @param concurrency whether the in-flight limit is max-in-flight or adapts to the target
  * @param rateLimit attempts per second the target gets at most ({@link RateLimit#OFF}: no limit)
  * @param forwardHeaders lower-case prefixes of record header names passed on to the target
+ * @param credentials headers and signatures the target requires, as references to secrets ({@link Credentials#NONE}: none)
  */
 public record Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
-        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders) {
+        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials) {
 
     /** Default of {@code max-value-bytes} ({@link ConfigKey#MAX_VALUE_BYTES}). */
     public static final int DEFAULT_MAX_VALUE_BYTES = (Integer) ConfigKey.MAX_VALUE_BYTES.defaultValue();
@@ -35,12 +36,20 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
     public Route {
         List<ConfigProblem> problems = new ArrayList<>();
         new RouteDraft(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
-                ordering, concurrency, rateLimit, forwardHeaders).check(problems, "", null);
+                ordering, concurrency, rateLimit, forwardHeaders, credentials).check(problems, "", null);
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
         topics = List.copyOf(topics);
         forwardHeaders = forwardHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /** A route whose target requires no credentials. */
+    public Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout, RetryPolicy retry,
+            String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering, Concurrency concurrency,
+            RateLimit rateLimit, List<String> forwardHeaders) {
+        this(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering,
+                concurrency, rateLimit, forwardHeaders, Credentials.NONE);
     }
 
     /** A route that forwards no record headers beyond CloudEvents attributes and trace context. */
@@ -51,13 +60,17 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
                 concurrency, rateLimit, List.of());
     }
 
-    /** As the record's own, but with the target URL redacted: a route may end up in a log line or an exception. */
+    /**
+     * As the record's own, but with the target URL redacted: a route may end up in a log line or an
+     * exception. Credentials show as their references ({@code env:NAME}, {@code file:/path}), the only
+     * thing a route holds of them.
+     */
     @Override
     public String toString() {
         return "Route[name=" + name + ", topics=" + topics + ", target=" + shownUrl() + ", maxInFlight=" + maxInFlight
                 + ", timeout=" + timeout + ", retry=" + retry + ", deadLetterTopic=" + deadLetterTopic + ", expects=" + expects
                 + ", maxValueBytes=" + maxValueBytes + ", ordering=" + ordering + ", concurrency=" + concurrency
-                + ", rateLimit=" + rateLimit + ", forwardHeaders=" + forwardHeaders + "]";
+                + ", rateLimit=" + rateLimit + ", forwardHeaders=" + forwardHeaders + ", credentials=" + credentials + "]";
     }
 
     /** The target URL as it may be shown (admin API, logs, spans): credentials redacted ({@link UrlRedaction}). */

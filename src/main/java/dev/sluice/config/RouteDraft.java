@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
-        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders) {
+        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials) {
 
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
@@ -32,13 +32,13 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
     static RouteDraft of(Route r) {
         return new RouteDraft(r.name(), r.topics(), r.targetUrl(), r.maxInFlight(), r.timeout(), r.retry(),
                 r.deadLetterTopic(), r.expects(), r.maxValueBytes(), r.ordering(), r.concurrency(), r.rateLimit(),
-                r.forwardHeaders());
+                r.forwardHeaders(), r.credentials());
     }
 
     /** The route; call only once {@link #check} found nothing. */
     Route route() {
         return new Route(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
-                ordering, concurrency, rateLimit, forwardHeaders);
+                ordering, concurrency, rateLimit, forwardHeaders, credentials);
     }
 
     /**
@@ -95,6 +95,16 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
         }
         if (rateLimit == null) {
             problems.add(new ConfigProblem(p + "rate-limit", "is required"));
+        }
+        if (credentials == null) {
+            problems.add(new ConfigProblem(p + "target", "credentials are required (Credentials.NONE for none)"));
+        } else if (targetUrl != null && targetUrl.getRawUserInfo() != null
+                && credentials.headerNames().contains("authorization")) {
+            // both would set Authorization: the URL's userinfo is sent as Basic authentication
+            String header = credentials.headers().keySet().stream().filter(h -> h.equalsIgnoreCase("authorization"))
+                    .findFirst().orElseThrow();
+            problems.add(new ConfigProblem(p + Credentials.HEADERS_FIELD + "." + header,
+                    "the target URL's userinfo already sets Authorization (Basic): give one or the other"));
         }
     }
 

@@ -90,9 +90,31 @@ public interface SluiceSettings {
         Optional<String> burst();
     }
 
-    /** See {@link ConfigKey#TARGET_URL}. */
+    /** See {@link ConfigKey#TARGET_URL}, {@link ConfigKey#TARGET_HEADERS}, {@link ConfigKey#TARGET_SIGNING_SECRETS}. */
     interface TargetSettings {
         Optional<String> url();
+
+        /** Header name to the secret its value comes from. */
+        Map<String, HeaderSettings> headers();
+
+        /** Standard Webhooks signing secrets: {@code signing-secrets[0].env}, {@code signing-secrets[1].file}. */
+        Optional<List<SecretSettings>> signingSecrets();
+    }
+
+    /** A secret reference ({@link SecretRef}): one of env, file. */
+    interface SecretSettings {
+        Optional<String> env();
+
+        Optional<String> file();
+    }
+
+    /** A header's secret reference ({@link SecretHeader}): one of env, file, and a prefix. */
+    interface HeaderSettings {
+        Optional<String> env();
+
+        Optional<String> file();
+
+        Optional<String> prefix();
     }
 
     /** See {@link ConfigKey}{@code .RETRY_*}. */

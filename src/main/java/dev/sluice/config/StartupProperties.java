@@ -72,7 +72,12 @@ public final class StartupProperties {
 
     private static void put(ObjectNode n, ConfigKey k, Config config, String property) {
         JsonNode value;
-        if (k.type() == ConfigKey.Type.TOPICS || k.type() == ConfigKey.Type.STRINGS) {
+        if (k.type() == ConfigKey.Type.HEADERS || k.type() == ConfigKey.Type.SECRETS) {
+            value = k.type() == ConfigKey.Type.HEADERS ? headers(config, property) : secrets(config, property);
+            if (value == null) {
+                return;
+            }
+        } else if (k.type() == ConfigKey.Type.TOPICS || k.type() == ConfigKey.Type.STRINGS) {
             Optional<List<String>> list = config.getOptionalValues(property, String.class);
             if (list.isEmpty()) {
                 return;
@@ -89,6 +94,68 @@ public final class StartupProperties {
         }
         ObjectNode holder = k.group() == null ? n : n.has(k.group()) ? (ObjectNode) n.get(k.group()) : n.putObject(k.group());
         holder.set(k.leaf(), value);
+    }
+
+    /**
+     * {@code <property>.<header>.<key>} (the header quoted when it holds a dot) as the JSON object
+     * {@code {"<header>": {"<key>": value}}}; null when there is none.
+     */
+    private static JsonNode headers(Config config, String property) {
+        ObjectNode headers = null;
+        String start = property + ".";
+        for (String name : sorted(config, start)) {
+            String rest = name.substring(start.length());
+            int dot = rest.lastIndexOf('.');
+            if (dot <= 0) {
+                continue; // not a key of a header: SmallRye refuses it as unknown
+            }
+            String header = rest.substring(0, dot);
+            if (header.length() > 1 && header.startsWith("\"") && header.endsWith("\"")) {
+                header = header.substring(1, header.length() - 1);
+            }
+            headers = headers == null ? JSON.objectNode() : headers;
+            ObjectNode h = headers.has(header) ? (ObjectNode) headers.get(header) : headers.putObject(header);
+            config.getOptionalValue(name, String.class).ifPresent(v -> h.put(rest.substring(dot + 1), v));
+        }
+        return headers;
+    }
+
+    /** {@code <property>[i].<key>} as the JSON array of {@code {"<key>": value}}, in index order; null when there is none. */
+    private static JsonNode secrets(Config config, String property) {
+        java.util.SortedMap<Integer, ObjectNode> byIndex = new java.util.TreeMap<>();
+        String start = property + "[";
+        for (String name : sorted(config, start)) {
+            String rest = name.substring(start.length());
+            int close = rest.indexOf("].");
+            int index;
+            try {
+                index = Integer.parseInt(rest.substring(0, Math.max(close, 0)));
+            } catch (NumberFormatException e) {
+                continue; // not an indexed key: SmallRye refuses it as unknown
+            }
+            if (index < 0 || index > Credentials.MAX_SIGNING_SECRETS * 4) {
+                continue;
+            }
+            ObjectNode ref = byIndex.computeIfAbsent(index, i -> JSON.objectNode());
+            config.getOptionalValue(name, String.class).ifPresent(v -> ref.put(rest.substring(close + 2), v));
+        }
+        if (byIndex.isEmpty()) {
+            return null;
+        }
+        ArrayNode a = JSON.arrayNode();
+        byIndex.values().forEach(a::add);
+        return a;
+    }
+
+    /** The property names starting with {@code start}, sorted (a stable order for problems and the written document). */
+    private static Set<String> sorted(Config config, String start) {
+        Set<String> names = new TreeSet<>();
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith(start)) {
+                names.add(name);
+            }
+        }
+        return names;
     }
 
     private static JsonNode scalar(ConfigKey.Type type, String text) {
