@@ -28,8 +28,11 @@ import dev.sluice.pipeline.Event;
  * <li>Headers whose name starts with one of the route's {@code forward-headers} prefixes
  * (case-insensitive), e.g. {@code x-tenant-}.</li>
  * <li>Never, whatever the prefixes: credentials ({@code Authorization}, {@code Cookie},
- * {@code Proxy-*}), {@code Host}, hop-by-hop and framing headers, client-address headers
- * ({@code Forwarded}, {@code X-Forwarded-*}, {@code X-Real-IP}), and the headers Sluice sets itself.</li>
+ * {@code Proxy-*}, {@code X-Api-Key}, {@code Api-Key}, the Standard Webhooks {@code webhook-*}
+ * headers), {@code Host}, hop-by-hop and framing headers, client-address headers
+ * ({@code Forwarded}, {@code X-Forwarded-*}, {@code X-Real-IP}), the headers Sluice sets itself,
+ * and those the route sets from its secrets ({@code target.headers}): a record can neither
+ * replace a route's credential nor bring its own.</li>
  * <li>Set by Sluice: the record key as {@code Kafka-Key} (UTF-8) or {@code Kafka-Key-Base64} when not
  * valid UTF-8; {@code Kafka-Topic}, {@code Kafka-Partition}, {@code Kafka-Offset}: where the record
  * came from; {@code Idempotency-Key}: the same on every redelivery of the record: the CloudEvent's
@@ -45,7 +48,7 @@ public final class HeaderMapping {
     private static final Set<String> NEVER_FORWARDED = Set.of("authorization", "cookie", "cookie2", "set-cookie",
             "host", "content-length", "connection", "transfer-encoding", "te", "trailer", "upgrade", "keep-alive",
             "expect", "forwarded", "x-real-ip", "kafka-key", "kafka-key-base64", "kafka-topic", "kafka-partition",
-            "kafka-offset", "idempotency-key");
+            "kafka-offset", "idempotency-key", "x-api-key", "api-key", "webhook-id", "webhook-timestamp", "webhook-signature");
     private static final List<String> NEVER_FORWARDED_PREFIXES = List.of("proxy-", "x-forwarded-");
 
     private HeaderMapping() {
@@ -61,6 +64,14 @@ public final class HeaderMapping {
      * lower-case header-name prefixes to pass through. Keys keep their case, values are legal.
      */
     public static Map<String, String> toHttp(Event event, List<String> forwardPrefixes) {
+        return toHttp(event, forwardPrefixes, Set.of());
+    }
+
+    /**
+     * As {@link #toHttp(Event, List)}, never forwarding a record header named in {@code withheld}
+     * (lower case): the headers the route sets itself.
+     */
+    public static Map<String, String> toHttp(Event event, List<String> forwardPrefixes, Set<String> withheld) {
         Map<String, String> http = new LinkedHashMap<>();
         String contentType = null;
         String ceId = null;
@@ -85,7 +96,7 @@ public final class HeaderMapping {
                     }
                 }
             } else if ((TRACE_CONTEXT.contains(lower) || startsWithAny(lower, forwardPrefixes))
-                    && !neverForwarded(lower) && TOKEN.matcher(name).matches()) {
+                    && !neverForwarded(lower) && !withheld.contains(lower) && TOKEN.matcher(name).matches()) {
                 http.put(name, value);
             }
         }

@@ -4,16 +4,26 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
+import dev.sluice.config.Credentials;
+import dev.sluice.config.SecretRef;
+import dev.sluice.config.SecretSource;
+import dev.sluice.config.Secrets;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.Route;
+import dev.sluice.config.WebhookSecret;
 import dev.sluice.config.UrlRedaction;
 import dev.sluice.outcome.AttemptOutcome;
 import dev.sluice.deliver.DeliveryTracing;
@@ -21,6 +31,7 @@ import dev.sluice.deliver.Target;
 import dev.sluice.pipeline.Event;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -38,18 +49,41 @@ import io.vertx.mutiny.core.Vertx;
  * ({@link HttpExchange}), so requests on the wire never outnumber the route's permits. Answers
  * are classified, never thrown: the caller sees an {@link AttemptOutcome}. Response bodies are
  * read and discarded, never buffered, so a sink cannot make us hold a large answer.
+ *
+ * <p>A route's credentials ({@link Credentials}) are added last: its headers, their values from
+ * {@link Secrets} (in memory; read on a worker when not yet known), and the Standard Webhooks
+ * signature ({@link WebhookSignature}), computed for each attempt, on a worker for bodies above
+ * {@value #INLINE_SIGN_BYTES} bytes. A secret that cannot be read fails the attempt (retriable),
+ * its reason naming the reference only.
  */
 @ApplicationScoped
 public class HttpTarget implements Target {
     private final io.vertx.core.Vertx vertx;
     private final HttpClient client;
     private final EventLoops loops;
-    private final Clock clock = Clock.systemUTC();
+    /** Bodies up to this size are signed on the calling thread (microseconds); larger ones on a worker. */
+    static final int INLINE_SIGN_BYTES = 64 * 1024;
+
+    private final Clock clock;
 
     private final DeliveryTracing tracing;
+    private final Secrets secrets;
+    private final Executor workers = task -> Infrastructure.getDefaultWorkerPool().execute(task);
 
     HttpTarget(Vertx vertx, DeliveryTracing tracing) {
+        this(vertx, tracing, new Secrets(), Clock.systemUTC());
+    }
+
+    @Inject
+    HttpTarget(Vertx vertx, DeliveryTracing tracing, Secrets secrets) {
+        this(vertx, tracing, secrets, Clock.systemUTC());
+    }
+
+    /** {@code clock}: the time of each attempt, the {@code webhook-timestamp} of signed requests. */
+    HttpTarget(Vertx vertx, DeliveryTracing tracing, Secrets secrets, Clock clock) {
         this.tracing = tracing;
+        this.secrets = secrets;
+        this.clock = clock;
         this.vertx = vertx.getDelegate();
         // connections are opened on demand; permits keep requests below the global limit, which
         // may grow at run time up to this ceiling
@@ -77,8 +111,53 @@ public class HttpTarget implements Target {
     /** One attempt; {@code attemptSpan} is the attempt's trace span, whose context the target receives. */
     @Override
     public Uni<AttemptOutcome> send(Route route, Event event, Span attemptSpan) {
-        Map<String, String> headers = HeaderMapping.toHttp(event, route.forwardHeaders());
+        Credentials credentials = route.credentials();
+        Map<String, String> headers = HeaderMapping.toHttp(event, route.forwardHeaders(), credentials.headerNames());
         tracing.inject(attemptSpan, headers);
+        if (credentials.none()) {
+            return exchange(route, event, headers);
+        }
+        return secrets.values(credentials.refs())
+                .chain(values -> withCredentials(credentials, event, headers, values))
+                .onItemOrFailure().transformToUni((signed, failure) -> failure == null ? exchange(route, event, signed)
+                        : Uni.createFrom().item(AttemptOutcome.ofError("credentials unavailable: " + shown(failure))));
+    }
+
+    /** The headers with the route's own added: the secrets' values, the signature when the route signs. */
+    private Uni<Map<String, String>> withCredentials(Credentials credentials, Event event, Map<String, String> mapped,
+            Map<SecretRef, String> values) {
+        Map<String, String> headers = new LinkedHashMap<>(mapped);
+        credentials.headers().forEach((name, h) -> headers.put(name, h.prefix() + values.get(h.secret())));
+        if (credentials.signingSecrets().isEmpty()) {
+            return Uni.createFrom().item(headers);
+        }
+        List<byte[]> keys = new ArrayList<>(credentials.signingSecrets().size());
+        for (SecretRef ref : credentials.signingSecrets()) {
+            try {
+                keys.add(WebhookSecret.decode(values.get(ref)));
+            } catch (IllegalArgumentException e) {
+                // checked at the door; a file rotated since to something else lands here
+                return Uni.createFrom().failure(new IllegalArgumentException(ref + ": " + e.getMessage()));
+            }
+        }
+        String id = headers.get(HeaderMapping.IDEMPOTENCY_KEY);
+        long timestamp = clock.instant().getEpochSecond();
+        Uni<Map<String, String>> signed = Uni.createFrom().item(() -> {
+            headers.put(WebhookSignature.ID, id);
+            headers.put(WebhookSignature.TIMESTAMP, Long.toString(timestamp));
+            headers.put(WebhookSignature.SIGNATURE, WebhookSignature.sign(keys, id, timestamp, event.value()));
+            return headers;
+        });
+        return event.value() != null && event.value().length > INLINE_SIGN_BYTES ? signed.runSubscriptionOn(workers) : signed;
+    }
+
+    /** Why credentials could not be added, as it may be shown: our own messages name references only. */
+    private static String shown(Throwable t) {
+        return t instanceof SecretSource.UnavailableException || t instanceof IllegalArgumentException ? t.getMessage()
+                : t.getClass().getSimpleName();
+    }
+
+    private Uni<AttemptOutcome> exchange(Route route, Event event, Map<String, String> headers) {
         URI url = route.targetUrl();
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.POST)
