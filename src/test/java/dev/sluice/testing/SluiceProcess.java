@@ -70,6 +70,20 @@ public final class SluiceProcess implements AutoCloseable {
      */
     public static SluiceProcess start(String name, Path appDir, Map<String, String> config, List<String> jvmFlags,
             Path workingDir) {
+        return start(name, appDir, config, jvmFlags, workingDir, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, Map, List)}, with {@code environment} added to this process's
+     * environment (what a Kubernetes pod gets from {@code env:} / {@code secretKeyRef}).
+     */
+    public static SluiceProcess start(String name, Map<String, String> config, List<String> jvmFlags,
+            Map<String, String> environment) {
+        return start(name, appDir(), config, jvmFlags, Path.of(""), environment);
+    }
+
+    private static SluiceProcess start(String name, Path appDir, Map<String, String> config, List<String> jvmFlags,
+            Path workingDir, Map<String, String> environment) {
         Path jar = appDir.resolve("quarkus-run.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests with ./mvnw verify (they need the package phase)");
@@ -84,8 +98,10 @@ public final class SluiceProcess implements AutoCloseable {
         Path log = Path.of("target", "process-logs", name + "-" + System.currentTimeMillis() + ".log");
         try {
             Files.createDirectories(log.getParent());
-            Process p = new ProcessBuilder(cmd).directory(workingDir.toAbsolutePath().toFile())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workingDir.toAbsolutePath().toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(environment);
+            Process p = pb.start();
             return new SluiceProcess(p, log);
         } catch (IOException e) {
             throw new IllegalStateException(e);
