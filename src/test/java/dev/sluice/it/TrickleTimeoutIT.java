@@ -34,6 +34,8 @@ import dev.sluice.testing.TrickleServer;
  */
 class TrickleTimeoutIT {
     private static final int MAX_IN_FLIGHT = 2;
+    /** How late this machine's server may learn of a connection the client closed (see TrickleServer). */
+    private static final long CLOSE_LAG_MS = 50;
     private static final int RECORDS = 6;
     private static final int ATTEMPTS = 2;
     private static final long TIMEOUT_MS = 1000;
@@ -110,7 +112,10 @@ class TrickleTimeoutIT {
     }
 
     private static void check(TrickleServer.PathStats path, List<String> ids, String report) {
-        assertTrue(path.maxOpen() <= MAX_IN_FLIGHT, "requests open at the target at once: " + report);
+        // every request has closed by now (awaited above), so the closed ones are all of them
+        assertTrue(path.maxOpenAllowingCloseLag(CLOSE_LAG_MS) <= MAX_IN_FLIGHT, "requests open at the target at once, a close "
+                + "counted up to " + CLOSE_LAG_MS + " ms before the server saw it: " + path.maxOpenAllowingCloseLag(CLOSE_LAG_MS)
+                + "; " + report);
         ids.forEach(id -> assertEquals(ATTEMPTS, path.attempts(id), id + ": " + report));
         for (TrickleServer.Exchange e : path.closed()) {
             // open from its arrival, after the connect the attempt's clock already counts, to its abort
