@@ -58,7 +58,7 @@ public class StatusResource {
 
     @GET
     @Operation(summary = "Per route: in flight, limit (current, adaptive or fixed), concurrency mode, rate limit, "
-            + "delivered/retried/dead-lettered/failed, paused partitions, degraded (dead letters cannot be written: "
+            + "delivered/retried/dead-lettered/failed/filtered, paused partitions, degraded (dead letters cannot be written: "
             + "why, records held); config version of each stage")
     public Uni<Map<String, Object>> status() {
         // the consumer answers on its polling thread; a status page must not hang on it
@@ -118,6 +118,7 @@ public class StatusResource {
         m.put("retried", c == null ? 0 : c.retried());
         m.put("deadLettered", c == null ? 0 : c.deadLettered());
         m.put("failed", c == null ? 0 : c.failed());
+        m.put("filtered", c == null ? 0 : c.filtered());
         // the consumer pauses partitions while the pipeline is full (backpressure)
         List<String> pausedHere = paused.stream().filter(tp -> r.topics().contains(tp.topic()))
                 .map(TopicPartition::toString).sorted().toList();

@@ -76,6 +76,7 @@ public final class ConfigJson {
             // references only: a route holds no secret value, so the shown and the stored document agree
             case TARGET_HEADERS -> headers(r.credentials());
             case TARGET_SIGNING_SECRETS -> secrets(r.credentials());
+            case FILTERS -> filters(r.filters());
         };
     }
 
@@ -94,6 +95,30 @@ public final class ConfigJson {
         ArrayNode secrets = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         c.signingSecrets().forEach(s -> secrets.addObject().put(s.kind().key(), s.name()));
         return secrets;
+    }
+
+    private static ArrayNode filters(List<RouteFilter> filters) {
+        ArrayNode a = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        filters.forEach(f -> a.add(filter(f)));
+        return a;
+    }
+
+    /** A filter as {@link FilterReader} reads it back. */
+    private static ObjectNode filter(RouteFilter f) {
+        ObjectNode n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        if (f instanceof RouteFilter.Match m) {
+            ObjectNode attributes = n.putObject(m.comparison().key());
+            m.attributes().forEach(attributes::put);
+        } else if (f instanceof RouteFilter.All all) {
+            n.set("all", filters(all.filters()));
+        } else if (f instanceof RouteFilter.Any any) {
+            n.set("any", filters(any.filters()));
+        } else if (f instanceof RouteFilter.Not not) {
+            n.set("not", filter(not.filter()));
+        } else {
+            n.put("cesql", ((RouteFilter.Sql) f).expression());
+        }
+        return n;
     }
 
     private static void put(ObjectNode n, ConfigKey k, Object value) {

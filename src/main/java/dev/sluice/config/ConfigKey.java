@@ -88,7 +88,13 @@ public enum ConfigKey {
      * CloudEvents attributes and trace context always are; credentials, Host, hop-by-hop and
      * X-Forwarded-* never are. Default: none.
      */
-    FORWARD_HEADERS(Scope.ROUTE, "forward-headers", Type.STRINGS, "");
+    FORWARD_HEADERS(Scope.ROUTE, "forward-headers", Type.STRINGS, ""),
+    /**
+     * Which records the route takes: filters on CloudEvents attributes, Kafka headers
+     * (kafka.header.NAME) and the key (kafka.key), all of which must match: exact, prefix, suffix,
+     * all, any, not, cesql (see "Filters"). A declined record counts as filtered. Default: none (every record).
+     */
+    FILTERS(Scope.ROUTE, "filters", Type.FILTERS, "");
 
     /** Where a key sits: at the top of the document ({@code sluice.*}) or in each route. */
     public enum Scope {
@@ -98,10 +104,11 @@ public enum ConfigKey {
     /**
      * How a value is spelled; lists are JSON arrays, or comma-separated in properties. HEADERS is an
      * object of header name to secret reference ({@code headers.<header>.env} in properties), SECRETS
-     * an array of secret references ({@code signing-secrets[0].file} in properties).
+     * an array of secret references ({@code signing-secrets[0].file} in properties), FILTERS an
+     * array of filter objects ({@link FilterReader}; in properties, the same JSON as one value).
      */
     public enum Type {
-        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS
+        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS, FILTERS
     }
 
     private final Scope scope;
@@ -222,7 +229,7 @@ public enum ConfigKey {
             case TEXT -> text;
             case TOPICS, STRINGS -> text.isEmpty() ? List.of() : List.of(text.split(","));
             case HEADERS -> java.util.Map.of();
-            case SECRETS -> List.of();
+            case SECRETS, FILTERS -> List.of();
         };
     }
 

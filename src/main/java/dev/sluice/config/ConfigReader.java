@@ -110,11 +110,13 @@ final class ConfigReader {
         @SuppressWarnings("unchecked")
         List<SecretRef> signing = (List<SecretRef>) v.get(ConfigKey.TARGET_SIGNING_SECRETS);
         Credentials credentials = part(p, () -> new Credentials(headers, signing), Credentials.NONE);
+        @SuppressWarnings("unchecked")
+        List<RouteFilter> filters = (List<RouteFilter>) v.get(ConfigKey.FILTERS);
         return new RouteDraft((String) v.get(ConfigKey.ROUTE_NAME), topics, url == null ? null : SluiceConfig.parseUrl(url),
                 (Integer) v.get(ConfigKey.ROUTE_MAX_IN_FLIGHT), (Duration) v.get(ConfigKey.TIMEOUT), retry,
                 (String) v.get(ConfigKey.DEAD_LETTER_TOPIC), (Expects) v.get(ConfigKey.EXPECTS),
                 (Integer) v.get(ConfigKey.MAX_VALUE_BYTES), (Ordering) v.get(ConfigKey.ORDERING), concurrency, rate, forward,
-                credentials);
+                credentials, filters);
     }
 
     /**
@@ -195,6 +197,7 @@ final class ConfigReader {
             case STRINGS -> strings(v, path, Route.MAX_FORWARD_HEADERS, "an array of strings", " entries");
             case HEADERS -> SecretRefsReader.headers(v, path, this::report);
             case SECRETS -> SecretRefsReader.secrets(v, path, this::report);
+            case FILTERS -> FilterReader.filters(v, path, this::report);
         };
     }
 

@@ -16,10 +16,12 @@ import java.util.List;
  * @param rateLimit attempts per second the target gets at most ({@link RateLimit#OFF}: no limit)
  * @param forwardHeaders lower-case prefixes of record header names passed on to the target
  * @param credentials headers and signatures the target requires, as references to secrets ({@link Credentials#NONE}: none)
+ * @param filters which records of its topics the route takes: those every filter matches (empty: all)
  */
 public record Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
-        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials) {
+        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials,
+        List<RouteFilter> filters) {
 
     /** Default of {@code max-value-bytes} ({@link ConfigKey#MAX_VALUE_BYTES}). */
     public static final int DEFAULT_MAX_VALUE_BYTES = (Integer) ConfigKey.MAX_VALUE_BYTES.defaultValue();
@@ -36,12 +38,21 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
     public Route {
         List<ConfigProblem> problems = new ArrayList<>();
         new RouteDraft(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
-                ordering, concurrency, rateLimit, forwardHeaders, credentials).check(problems, "", null);
+                ordering, concurrency, rateLimit, forwardHeaders, credentials, filters).check(problems, "", null);
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
         topics = List.copyOf(topics);
+        filters = List.copyOf(filters);
         forwardHeaders = forwardHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /** A route that takes every record of its topics. */
+    public Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout, RetryPolicy retry,
+            String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering, Concurrency concurrency,
+            RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials) {
+        this(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering,
+                concurrency, rateLimit, forwardHeaders, credentials, List.of());
     }
 
     /** A route whose target requires no credentials. */
@@ -70,7 +81,7 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
         return "Route[name=" + name + ", topics=" + topics + ", target=" + shownUrl() + ", maxInFlight=" + maxInFlight
                 + ", timeout=" + timeout + ", retry=" + retry + ", deadLetterTopic=" + deadLetterTopic + ", expects=" + expects
                 + ", maxValueBytes=" + maxValueBytes + ", ordering=" + ordering + ", concurrency=" + concurrency
-                + ", rateLimit=" + rateLimit + ", forwardHeaders=" + forwardHeaders + ", credentials=" + credentials + "]";
+                + ", rateLimit=" + rateLimit + ", forwardHeaders=" + forwardHeaders + ", credentials=" + credentials + ", filters=" + filters + "]";
     }
 
     /** The target URL as it may be shown (admin API, logs, spans): credentials redacted ({@link UrlRedaction}). */

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  */
 record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
-        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials) {
+        Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials,
+        List<RouteFilter> filters) {
 
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
@@ -32,13 +33,13 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
     static RouteDraft of(Route r) {
         return new RouteDraft(r.name(), r.topics(), r.targetUrl(), r.maxInFlight(), r.timeout(), r.retry(),
                 r.deadLetterTopic(), r.expects(), r.maxValueBytes(), r.ordering(), r.concurrency(), r.rateLimit(),
-                r.forwardHeaders(), r.credentials());
+                r.forwardHeaders(), r.credentials(), r.filters());
     }
 
     /** The route; call only once {@link #check} found nothing. */
     Route route() {
         return new Route(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
-                ordering, concurrency, rateLimit, forwardHeaders, credentials);
+                ordering, concurrency, rateLimit, forwardHeaders, credentials, filters);
     }
 
     /**
@@ -105,6 +106,11 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
                     .findFirst().orElseThrow();
             problems.add(new ConfigProblem(p + Credentials.HEADERS_FIELD + "." + header,
                     "the target URL's userinfo already sets Authorization (Basic): give one or the other"));
+        }
+        if (filters == null) {
+            problems.add(new ConfigProblem(p + "filters", "is required (empty for every record)"));
+        } else if (filters.size() > FilterReader.MAX_FILTERS) {
+            problems.add(new ConfigProblem(p + "filters", "at most " + FilterReader.MAX_FILTERS + " filters, was " + filters.size()));
         }
     }
 

@@ -74,6 +74,9 @@ public interface SluiceSettings {
         RateLimitSettings rateLimit();
 
         Optional<List<String>> forwardHeaders();
+
+        /** The route's filters: the JSON array of the admin API's {@code filters}, as one value. */
+        Optional<String> filters();
     }
 
     /** See {@link ConfigKey#ADAPTIVE_MIN}, {@link ConfigKey#ADAPTIVE_MAX}. */

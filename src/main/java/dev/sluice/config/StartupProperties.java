@@ -158,11 +158,22 @@ public final class StartupProperties {
         return names;
     }
 
+    private static JsonNode filters(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // the reader refuses it as "must be an array of filters", naming the property
+            return JSON.textNode(text);
+        }
+    }
+
     private static JsonNode scalar(ConfigKey.Type type, String text) {
         try {
             return switch (type) {
                 case INT -> JSON.numberNode(Integer.parseInt(text.trim()));
                 case NUMBER -> JSON.numberNode(Double.parseDouble(text.trim()));
+                // the filters are the JSON array of the admin API, written as one value
+                case FILTERS -> filters(text);
                 default -> JSON.textNode(text);
             };
         } catch (NumberFormatException e) {

@@ -1,6 +1,7 @@
 package dev.sluice.deliver;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,7 @@ import dev.sluice.outcome.DeliveryResult;
  * against the route's {@link Target} (picked by {@link Targets}); nothing here knows the protocol.
  *
  * <pre>
- *   start --> value check (ValueGate: max-value-bytes, expects)
+ *   start --> value check (ValueGate: max-value-bytes, expects; or the route stage's refusal: a filter failed)
  *                 +-- refused --------------------------------> onRefused: dead-letter write, 0 attempts
  *                 |
  *                 |  +------------------ backoff elapsed ----------------------+
@@ -86,11 +87,31 @@ public class Delivery {
      * held dead letter), so the caller can count the record as waiting. The span and the route's meters see every way the machine ends, cancellation included.
      */
     public Uni<DeliveryResult> deliver(Route route, Event event, RoutePermits limit, WaitHook waits) {
+        return run(route, event, limit, waits, null);
+    }
+
+    /**
+     * Dead-letters the event unsent, as a refused value is: the route stage found it cannot decide
+     * whether the route takes it ({@code reason}: a filter that failed on it).
+     */
+    public Uni<DeliveryResult> refuse(Route route, Event event, String reason, RoutePermits limit, WaitHook waits) {
+        return run(route, event, limit, waits, reason);
+    }
+
+    /** The route's filters declined the event: counted as filtered, nothing else to do. */
+    public Uni<DeliveryResult> filtered(Route route) {
+        stats.filtered(route.name());
+        return Uni.createFrom().item(DeliveryResult.FILTERED);
+    }
+
+    private Uni<DeliveryResult> run(Route route, Event event, RoutePermits limit, WaitHook waits, String refused) {
         return Uni.createFrom().deferred(() -> {
             Span span = tracing.startDelivery(route, event);
             RouteMeters meters = stats.begin(route.name());
             long started = System.nanoTime();
-            return gate.refusal(route, event)
+            Uni<Optional<String>> check = refused == null ? gate.refusal(route, event)
+                    : Uni.createFrom().item(Optional.of(refused));
+            return check
                     .chain(refusal -> refusal.isPresent()
                             ? onRefused(route, event, refusal.get(), limit, waits)
                             : onAttempt(route, event, limit, waits, 1, span, meters))

@@ -86,6 +86,17 @@ public class DeliveryStats {
         }
     }
 
+    /**
+     * The route's filters declined a record: counted as filtered. The record never began a delivery
+     * on the route, so it is not counted as consumed by it; a route just removed counts nothing.
+     */
+    public synchronized void filtered(String route) {
+        RouteMeters m = byRoute.get(route);
+        if (m != null) {
+            m.onFiltered();
+        }
+    }
+
     /** The meters of a route, for the status API; null if it has none (not in the config, not busy). */
     public synchronized RouteMeters find(String route) {
         return byRoute.get(route);

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
  * apply (nesting depth 1000, number length 1000), so a value a typical JSON target would refuse
  * for them is refused here too.
  */
-final class JsonSyntax {
+public final class JsonSyntax {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             // parser messages must not quote the value through the location: it goes to logs
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
@@ -23,7 +23,7 @@ final class JsonSyntax {
     private JsonSyntax() {
     }
 
-    static JsonParser parser(byte[] value) throws IOException {
+    public static JsonParser parser(byte[] value) throws IOException {
         return FACTORY.createParser(value);
     }
 
@@ -46,7 +46,7 @@ final class JsonSyntax {
     }
 
     /** After the root value: null when nothing but whitespace follows, else the problem. */
-    static String trailing(JsonParser p) throws IOException {
+    public static String trailing(JsonParser p) throws IOException {
         if (p.nextToken() != null) {
             JsonLocation at = p.currentTokenLocation();
             return "unexpected content after the JSON value at line " + at.getLineNr() + ", column " + at.getColumnNr();
@@ -55,7 +55,7 @@ final class JsonSyntax {
     }
 
     /** The parser's own message with its position, without Jackson's "[Source: ...]" suffix. */
-    static String describe(JsonProcessingException e) {
+    public static String describe(JsonProcessingException e) {
         String message = e.getOriginalMessage();
         // messages about unclosed arrays and objects embed a location with its source note
         int marker = message.indexOf(" (start marker at [Source:");

@@ -39,6 +39,7 @@ public final class RouteMeters {
     private final Counter deadLettered;
     private final Counter failed;
     private final Counter abandoned;
+    private final Counter filtered;
     private final Counter retried;
     private final java.util.concurrent.atomic.AtomicInteger backingOff = new java.util.concurrent.atomic.AtomicInteger();
     private final Gauge retriesWaiting;
@@ -58,6 +59,7 @@ public final class RouteMeters {
         deadLettered = outcome(registry, "dead_lettered");
         failed = outcome(registry, "failed");
         abandoned = outcome(registry, "abandoned");
+        filtered = outcome(registry, "filtered");
         retried = Counter.builder(RETRIES).tag("route", route)
                 .description("Attempts that failed retriably and were scheduled again")
                 .register(registry);
@@ -131,11 +133,12 @@ public final class RouteMeters {
             }
             case DEAD_LETTERED -> deadLettered.increment();
             case ABANDONED -> abandoned.increment();
+            case FILTERED -> filtered.increment();
         }
     }
 
     List<Meter> meters() {
-        return List.of(consumed, delivered, deadLettered, failed, abandoned, retried, retriesWaiting, attempt, delivery,
+        return List.of(consumed, delivered, deadLettered, failed, abandoned, filtered, retried, retriesWaiting, attempt, delivery,
                 endToEnd);
     }
 
@@ -149,6 +152,15 @@ public final class RouteMeters {
 
     public long deadLettered() {
         return (long) deadLettered.count();
+    }
+
+    /** Records of the route's topics its filters declined. */
+    public long filtered() {
+        return (long) filtered.count();
+    }
+
+    void onFiltered() {
+        filtered.increment();
     }
 
     public long failed() {

@@ -6,6 +6,8 @@ public enum DeliveryResult {
     DELIVERED,
     /** Written to the route's dead-letter topic, with the reason in its headers. */
     DEAD_LETTERED,
+    /** Declined by the route's filters: nothing to deliver, done with for this route. */
+    FILTERED,
     /** Not started because the service is stopping or the partition went: leave the record unacked for the next owner. */
     ABANDONED
 }

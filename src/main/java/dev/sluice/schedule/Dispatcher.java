@@ -1,5 +1,6 @@
 package dev.sluice.schedule;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,10 +20,13 @@ import dev.sluice.pipeline.LaneKey;
 import dev.sluice.pipeline.WaitHook;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 
 /**
- * Takes one record from the intake to its outcome: match routes, deliver to each (in parallel,
+ * Takes one record from the intake to its outcome: match routes (by topic, then by their filters:
+ * a route that declines the record counts it as filtered, and a record every route declines is
+ * acked), deliver to each (in parallel,
  * each within its route's in-flight limit and behind earlier records of its ordering lane), then
  * settle it as {@link RecordOutcome} says (ack, leave unacked, nack; the record's whole life from
  * received to committed is drawn there). The returned Uni completes only once the record is acked,
@@ -99,16 +103,63 @@ public class Dispatcher implements Dispatch, ScheduleState {
         if (routes.isEmpty()) {
             return RecordOutcome.noRoute(event);
         }
+        Router.Verdict[] verdicts = null;
+        if (current.router().filtering()) {
+            verdicts = current.router().select(event, routes);
+            int taken = 0;
+            for (int i = 0; i < verdicts.length; i++) {
+                if (verdicts[i].kind() == Router.Verdict.Kind.DECLINE) {
+                    delivery.filtered(routes.get(i));
+                } else {
+                    taken++;
+                }
+            }
+            if (taken == 0) {
+                // declined by every route of its topic: done with
+                return RecordOutcome.ack(message);
+            }
+            if (taken < routes.size()) {
+                List<Route> kept = new ArrayList<>(taken);
+                Router.Verdict[] keptVerdicts = new Router.Verdict[taken];
+                for (int i = 0; i < verdicts.length; i++) {
+                    if (verdicts[i].kind() != Router.Verdict.Kind.DECLINE) {
+                        keptVerdicts[kept.size()] = verdicts[i];
+                        kept.add(routes.get(i));
+                    }
+                }
+                routes = kept;
+                verdicts = keptVerdicts;
+            }
+        }
         Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
         PermitWaits waits = new PermitWaits(event.topic(), event.partition(), park);
-        List<Uni<DeliveryResult>> deliveries = routes.stream()
-                .map(r -> current.lanes().get(r.name()).submit(LaneKey.of(r.ordering(), event),
-                        () -> delivery.deliver(r, event, current.limiters().get(r.name()), waits), park))
-                .toList();
+        List<Uni<DeliveryResult>> deliveries = new ArrayList<>(routes.size());
+        for (int i = 0; i < routes.size(); i++) {
+            Route r = routes.get(i);
+            Router.Verdict v = verdicts == null ? Router.Verdict.TAKE : verdicts[i];
+            RouteLimiter limiter = current.limiters().get(r.name());
+            deliveries.add(switch (v.kind()) {
+                case FAIL -> delivery.refuse(r, event, v.reason(), limiter, waits);
+                case DEFER -> current.lanes().get(r.name()).submit(LaneKey.of(r.ordering(), event),
+                        () -> decideOnWorker(r, event).chain(later -> switch (later.kind()) {
+                            case DECLINE -> delivery.filtered(r);
+                            case FAIL -> delivery.refuse(r, event, later.reason(), limiter, waits);
+                            default -> delivery.deliver(r, event, limiter, waits);
+                        }), park);
+                default -> current.lanes().get(r.name()).submit(LaneKey.of(r.ordering(), event),
+                        () -> delivery.deliver(r, event, limiter, waits), park);
+            });
+        }
         // wait for every route even when one fails, so in-flight counts stay true
         return Uni.join().all(deliveries).andCollectFailures()
                 .chain(results -> RecordOutcome.settle(message, results))
                 .onFailure().recoverWithUni(t -> RecordOutcome.nack(message, t));
+    }
+
+    /** A deferred filter decision (a large structured value), made on a worker thread. */
+    private static Uni<Router.Verdict> decideOnWorker(Route route, Event event) {
+        return Uni.createFrom().item(() -> Router.decide(route, event))
+                .runSubscriptionOn(task -> Infrastructure.getDefaultWorkerPool().execute(task));
     }
 
     /**

@@ -127,7 +127,7 @@ class ConfigKeyTest {
             }
             // an empty default: nothing written but the empty object or array
             case HEADERS -> v.isObject() && v.isEmpty() ? Map.of() : v;
-            case SECRETS -> v.isArray() && v.isEmpty() ? List.of() : v;
+            case SECRETS, FILTERS -> v.isArray() && v.isEmpty() ? List.of() : v;
         };
     }
 }
