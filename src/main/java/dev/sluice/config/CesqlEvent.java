@@ -15,8 +15,6 @@ import io.cloudevents.SpecVersion;
  * names a malformed {@code source} is still filtered on its text.
  */
 final class CesqlEvent implements CloudEvent {
-    private static final Set<String> CONTEXT = Set.of("specversion", "id", "source", "type", "datacontenttype",
-            "dataschema", "subject", "time");
     private final FilterAttributes record;
 
     CesqlEvent(FilterAttributes record) {
@@ -25,7 +23,7 @@ final class CesqlEvent implements CloudEvent {
 
     @Override
     public Object getAttribute(String name) {
-        return CONTEXT.contains(name) ? record.text(name) : record.typed(name);
+        return FilterAttributes.CONTEXT.contains(name) ? record.text(name) : record.typed(name);
     }
 
     @Override
@@ -40,7 +38,7 @@ final class CesqlEvent implements CloudEvent {
 
     @Override
     public Set<String> getAttributeNames() {
-        return CONTEXT;
+        return FilterAttributes.CONTEXT;
     }
 
     @Override

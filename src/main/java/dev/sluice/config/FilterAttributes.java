@@ -8,6 +8,9 @@ import java.util.Set;
  * reads them off the record, from its {@code ce_} headers or its structured-mode JSON.
  */
 public interface FilterAttributes {
+    /** The CloudEvents context attributes; any other attribute is an extension. */
+    Set<String> CONTEXT = Set.of("specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time");
+
     /** The attribute's value as text, or null when the record has none. */
     String text(String name);
 

@@ -31,9 +31,6 @@ public sealed interface RouteFilter {
     /** Whether a record with these attributes passes this filter. */
     boolean matches(FilterAttributes record);
 
-    /** Whether this filter or one within it is a CESQL expression. */
-    boolean usesSql();
-
     /** How an attribute's value is compared with the filter's. */
     enum Comparison {
         EXACT("exact"), PREFIX("prefix"), SUFFIX("suffix");
@@ -76,10 +73,6 @@ public sealed interface RouteFilter {
             return true;
         }
 
-        @Override
-        public boolean usesSql() {
-            return false;
-        }
     }
 
     /** Every filter matches (none: true). */
@@ -98,10 +91,6 @@ public sealed interface RouteFilter {
             return true;
         }
 
-        @Override
-        public boolean usesSql() {
-            return filters.stream().anyMatch(RouteFilter::usesSql);
-        }
     }
 
     /** At least one filter matches (none: false). */
@@ -120,10 +109,6 @@ public sealed interface RouteFilter {
             return false;
         }
 
-        @Override
-        public boolean usesSql() {
-            return filters.stream().anyMatch(RouteFilter::usesSql);
-        }
     }
 
     /** The filter does not match. */
@@ -137,10 +122,6 @@ public sealed interface RouteFilter {
             return !filter.matches(record);
         }
 
-        @Override
-        public boolean usesSql() {
-            return filter.usesSql();
-        }
     }
 
     /**
@@ -166,10 +147,6 @@ public sealed interface RouteFilter {
             return Boolean.TRUE.equals(r.value());
         }
 
-        @Override
-        public boolean usesSql() {
-            return true;
-        }
 
         @Override
         public boolean equals(Object o) {

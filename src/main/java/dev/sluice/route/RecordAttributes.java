@@ -33,8 +33,6 @@ final class RecordAttributes implements FilterAttributes {
     private static final String CE_HEADER = "ce_";
     /** Most members of a structured-mode event read: a value can hold many more, a filter needs a few. */
     static final int MAX_ATTRIBUTES = 256;
-    private static final Set<String> CONTEXT = Set.of("specversion", "id", "source", "type", "datacontenttype",
-            "dataschema", "subject", "time");
 
     /** The record cannot be read as its content type says: the filter cannot decide, and the record is dead-lettered. */
     static final class MalformedException extends Exception {

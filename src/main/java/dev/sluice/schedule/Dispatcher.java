@@ -103,40 +103,29 @@ public class Dispatcher implements Dispatch, ScheduleState {
         if (routes.isEmpty()) {
             return RecordOutcome.noRoute(event);
         }
-        Router.Verdict[] verdicts = null;
-        if (current.router().filtering()) {
-            verdicts = current.router().select(event, routes);
-            int taken = 0;
+        Router.Verdict[] verdicts = current.router().filtering() ? current.router().select(event, routes) : null;
+        int taken = routes.size();
+        if (verdicts != null) {
             for (int i = 0; i < verdicts.length; i++) {
                 if (verdicts[i].kind() == Router.Verdict.Kind.DECLINE) {
                     delivery.filtered(routes.get(i));
-                } else {
-                    taken++;
+                    taken--;
                 }
             }
             if (taken == 0) {
                 // declined by every route of its topic: done with
                 return RecordOutcome.ack(message);
             }
-            if (taken < routes.size()) {
-                List<Route> kept = new ArrayList<>(taken);
-                Router.Verdict[] keptVerdicts = new Router.Verdict[taken];
-                for (int i = 0; i < verdicts.length; i++) {
-                    if (verdicts[i].kind() != Router.Verdict.Kind.DECLINE) {
-                        keptVerdicts[kept.size()] = verdicts[i];
-                        kept.add(routes.get(i));
-                    }
-                }
-                routes = kept;
-                verdicts = keptVerdicts;
-            }
         }
-        Lanes.Parking park = routes.size() == 1 ? parking : Lanes.Parking.NONE;
+        Lanes.Parking park = taken == 1 ? parking : Lanes.Parking.NONE;
         PermitWaits waits = new PermitWaits(event.topic(), event.partition(), park);
-        List<Uni<DeliveryResult>> deliveries = new ArrayList<>(routes.size());
+        List<Uni<DeliveryResult>> deliveries = new ArrayList<>(taken);
         for (int i = 0; i < routes.size(); i++) {
             Route r = routes.get(i);
             Router.Verdict v = verdicts == null ? Router.Verdict.TAKE : verdicts[i];
+            if (v.kind() == Router.Verdict.Kind.DECLINE) {
+                continue;
+            }
             RouteLimiter limiter = current.limiters().get(r.name());
             deliveries.add(switch (v.kind()) {
                 case FAIL -> delivery.refuse(r, event, v.reason(), limiter, waits);
