@@ -23,6 +23,7 @@ import dev.sluice.intake.IntakeState;
 import dev.sluice.lifecycle.Drain;
 import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.schedule.AdmissionState;
+import dev.sluice.pipeline.PartitionShare;
 import dev.sluice.schedule.ScheduleState;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -153,11 +154,24 @@ public class StatusResource {
         return m;
     }
 
-    /** The rate limit in force (per-second 0: none) and the attempts waiting for a token. */
+    /**
+     * The rate limit in force (per-second 0: none) and the attempts waiting for a token; a
+     * group-wide one also gives this replica's share: partitions held of the route's partitions,
+     * and the rate that makes here.
+     */
     private static Map<String, Object> rateLimit(Route r, ScheduleState.RouteState scheduled) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("perSecond", r.rateLimit().perSecond());
         m.put("burst", r.rateLimit().burst());
+        m.put("scope", r.rateLimit().scope().configName());
+        if (r.rateLimit().groupWide()) {
+            PartitionShare share = scheduled == null ? null : scheduled.rateShare();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("partitions", share == null ? 0 : share.assigned());
+            s.put("of", share == null ? 0 : share.total());
+            s.put("perSecond", share == null ? 0.0 : share.perSecond(r.rateLimit()));
+            m.put("share", s);
+        }
         m.put("waiting", scheduled == null ? 0 : scheduled.waitingForRate());
         return m;
     }

@@ -72,6 +72,7 @@ public final class ConfigJson {
             case ADAPTIVE_MAX -> r.concurrency().adaptiveMax();
             case RATE_PER_SECOND -> r.rateLimit().perSecond();
             case RATE_BURST -> r.rateLimit().burst();
+            case RATE_SCOPE -> r.rateLimit().scope().configName();
             case FORWARD_HEADERS -> r.forwardHeaders();
             // references only: a route holds no secret value, so the shown and the stored document agree
             case TARGET_HEADERS -> headers(r.credentials());

@@ -84,6 +84,11 @@ public enum ConfigKey {
     /** Most tokens the bucket holds, so the largest burst after a quiet spell (with per-second only). Default: per-second. */
     RATE_BURST(Scope.ROUTE, "rate-limit.burst", Type.INT, "=rate-limit.per-second", "1", "" + RateLimit.CEILING),
     /**
+     * Whom per-second and burst are for: replica (each replica on its own) or group (the whole
+     * consumer group: each replica takes the share of the route's partitions it is assigned).
+     */
+    RATE_SCOPE(Scope.ROUTE, "rate-limit.scope", Type.TEXT, "replica"),
+    /**
      * Prefixes of record header names (case-insensitive) passed on to the target, e.g. x-tenant-.
      * CloudEvents attributes and trace context always are; credentials, Host, hop-by-hop and
      * X-Forwarded-* never are. Default: none.

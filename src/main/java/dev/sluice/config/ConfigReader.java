@@ -104,7 +104,7 @@ final class ConfigReader {
         Concurrency concurrency = part(p, () -> new Concurrency((Concurrency.Mode) v.get(ConfigKey.CONCURRENCY),
                 (Integer) v.get(ConfigKey.ADAPTIVE_MIN), (Integer) v.get(ConfigKey.ADAPTIVE_MAX)), DEFAULT_CONCURRENCY);
         RateLimit rate = part(p, () -> new RateLimit((Integer) v.get(ConfigKey.RATE_PER_SECOND),
-                (Integer) v.get(ConfigKey.RATE_BURST)), RateLimit.OFF);
+                (Integer) v.get(ConfigKey.RATE_BURST), (RateLimit.Scope) v.get(ConfigKey.RATE_SCOPE)), RateLimit.OFF);
         @SuppressWarnings("unchecked")
         Map<String, SecretHeader> headers = (Map<String, SecretHeader>) v.get(ConfigKey.TARGET_HEADERS);
         @SuppressWarnings("unchecked")
@@ -209,6 +209,8 @@ final class ConfigReader {
                     Ordering.parse((String) k.defaultValue()));
             case CONCURRENCY -> oneOf(Concurrency.Mode.parse((String) text), Concurrency.Mode.notOneOf(path, (String) text),
                     Concurrency.Mode.parse((String) k.defaultValue()));
+            case RATE_SCOPE -> oneOf(RateLimit.Scope.parse((String) text), RateLimit.Scope.notOneOf(path, (String) text),
+                    RateLimit.Scope.parse((String) k.defaultValue()));
             default -> text;
         };
     }

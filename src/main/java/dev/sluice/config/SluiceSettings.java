@@ -86,11 +86,13 @@ public interface SluiceSettings {
         Optional<String> max();
     }
 
-    /** See {@link ConfigKey#RATE_PER_SECOND}, {@link ConfigKey#RATE_BURST}. */
+    /** See {@link ConfigKey#RATE_PER_SECOND}, {@link ConfigKey#RATE_BURST}, {@link ConfigKey#RATE_SCOPE}. */
     interface RateLimitSettings {
         Optional<String> perSecond();
 
         Optional<String> burst();
+
+        Optional<String> scope();
     }
 
     /** See {@link ConfigKey#TARGET_URL}, {@link ConfigKey#TARGET_HEADERS}, {@link ConfigKey#TARGET_SIGNING_SECRETS}. */

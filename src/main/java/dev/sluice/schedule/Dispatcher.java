@@ -47,7 +47,7 @@ public class Dispatcher implements Dispatch, ScheduleState {
     private final Lanes.WaitListener pressure;
     private final PartitionGate partitions;
 
-    Dispatcher(CurrentConfig config, Delivery delivery, PartitionGate partitions, Vertx vertx) {
+    Dispatcher(CurrentConfig config, Delivery delivery, PartitionGate partitions, GroupShares shares, Vertx vertx) {
         this.delivery = delivery;
         this.partitions = partitions;
         this.pressure = new Lanes.WaitListener() {
@@ -64,7 +64,10 @@ public class Dispatcher implements Dispatch, ScheduleState {
         // rate-limit waits: a Vert.x timer (milliseconds, rounded up) wakes the queue; no thread waits
         RateLimiter.Timers timers = (delayNanos, task) -> vertx.setTimer(
                 Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos + 999_999)), id -> task.run());
-        this.resources = new RouteResources(System::nanoTime, timers, pressure);
+        this.resources = new RouteResources(System::nanoTime, timers, pressure, r -> shares.of(r.topics()));
+        // a rebalance changes each route's share of a group-wide rate: applied off the polling
+        // thread, so waiters let go by a larger share do not send from it
+        shares.onChange(() -> vertx.runOnContext(v -> reshare()));
         // the watch emits the current snapshot at once (synchronously), then every newer one
         config.changes().subscribe().with(v -> apply(v.version(), v.value()));
     }
@@ -84,6 +87,12 @@ public class Dispatcher implements Dispatch, ScheduleState {
         // lanes outlive snapshots too: a record already waiting keeps its place
         resources.apply(next);
         plan = new Plan(version, next, new Router(next), resources.limiters(), resources.lanes());
+    }
+
+    private synchronized void reshare() {
+        if (plan != null) {
+            resources.reshare(plan.config());
+        }
     }
 
     @Override
@@ -208,6 +217,6 @@ public class Dispatcher implements Dispatch, ScheduleState {
         Plan current = plan;
         RouteLimiter limiter = current.limiters().get(name);
         Lanes lanes = current.lanes().get(name);
-        return limiter == null || lanes == null ? null : new RouteView(limiter.inFlightLimit(), limiter::waitingForRate, lanes);
+        return limiter == null || lanes == null ? null : new RouteView(limiter.inFlightLimit(), limiter::waitingForRate, lanes, limiter::share);
     }
 }

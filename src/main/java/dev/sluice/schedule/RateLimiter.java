@@ -1,5 +1,6 @@
 package dev.sluice.schedule;
 
+import dev.sluice.pipeline.PartitionShare;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,6 +39,8 @@ public final class RateLimiter {
     /** Null while the rate limit is off. */
     private TokenBucket bucket;
     private RateLimit rate;
+    /** This replica's share of a group-wide limit; ignored by a limit per replica. */
+    private PartitionShare share = PartitionShare.ALL;
     /** Clock time of the earliest timer set and not yet fired; Long.MAX_VALUE when none is. */
     private long wakeAt = Long.MAX_VALUE;
 
@@ -46,7 +49,12 @@ public final class RateLimiter {
         this.clock = nanoClock;
         this.timers = timers;
         this.rate = rate;
-        this.bucket = rate.enabled() ? new TokenBucket(rate.perSecond(), rate.burst(), clock) : null;
+        this.bucket = rate.enabled() ? bucket(rate, share) : null;
+    }
+
+    private TokenBucket bucket(RateLimit r, PartitionShare s) {
+        PartitionShare mine = r.groupWide() ? s : PartitionShare.ALL;
+        return new TokenBucket(mine.milliPerSecond(r), mine.milliBurst(r), clock);
     }
 
     /** Completes once this attempt may go out; cancelling it gives up its place in the queue. */
@@ -137,17 +145,33 @@ public final class RateLimiter {
         }
     }
 
-    /** A new rate from now on (a live config change). */
+    /** A new rate from now on (a live config change), at the share last given. */
     public void reconfigure(RateLimit next) {
+        reconfigure(next, null);
+    }
+
+    /** A new share of a group-wide rate from now on (a rebalance), at the rate last given. */
+    public void reshare(PartitionShare nextShare) {
+        reconfigure(null, nextShare);
+    }
+
+    /**
+     * A new rate, or a new share of a group-wide one (a rebalance), from now on (null: as before).
+     * Waiters are served at the new rate; the tokens there are stay, up to the new burst.
+     */
+    public void reconfigure(RateLimit nextRate, PartitionShare nextShare) {
         List<Go> go;
         synchronized (this) {
+            RateLimit next = nextRate == null ? rate : nextRate;
             rate = next;
+            share = nextShare == null ? share : nextShare;
+            PartitionShare mine = next.groupWide() ? share : PartitionShare.ALL;
             if (!next.enabled()) {
                 bucket = null;
             } else if (bucket == null) {
-                bucket = new TokenBucket(next.perSecond(), next.burst(), clock);
+                bucket = bucket(next, share);
             } else {
-                bucket.reconfigure(next.perSecond(), next.burst());
+                bucket.reconfigure(mine.milliPerSecond(next), mine.milliBurst(next));
             }
             go = grantable();
             // a faster rate may make the next token due before the timer already set
@@ -218,6 +242,11 @@ public final class RateLimiter {
 
     public synchronized RateLimit rate() {
         return rate;
+    }
+
+    /** The share of a group-wide limit this replica was last given. */
+    public synchronized PartitionShare share() {
+        return share;
     }
 
     /** One wait for a token. Its fields are guarded by the limiter's lock. */

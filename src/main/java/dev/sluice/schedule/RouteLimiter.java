@@ -1,5 +1,6 @@
 package dev.sluice.schedule;
 
+import dev.sluice.pipeline.PartitionShare;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -163,6 +164,19 @@ public final class RouteLimiter implements RoutePermits {
 
     public boolean adaptive() {
         return adaptive != null;
+    }
+
+    /**
+     * This replica's share of the route's partitions: a group-wide rate limit goes at that part of
+     * its rate from now on; a limit per replica ignores it.
+     */
+    public void share(PartitionShare share) {
+        rate.reshare(share);
+    }
+
+    /** The share of a group-wide rate limit this replica sends at. */
+    public PartitionShare share() {
+        return rate.share();
     }
 
     /** Attempts holding a route permit and waiting for a rate token. */

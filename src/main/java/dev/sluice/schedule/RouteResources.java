@@ -1,9 +1,11 @@
 package dev.sluice.schedule;
 
+import dev.sluice.pipeline.PartitionShare;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
@@ -24,13 +26,22 @@ final class RouteResources {
     private final LongSupplier clock;
     private final RateLimiter.Timers timers;
     private final Lanes.WaitListener pressure;
+    /** This replica's share of each route's partitions, for group-wide rate limits. */
+    private final Function<Route, PartitionShare> shares;
     /** Requests on the wire across all routes, at most the global max-in-flight; shared by every limiter. */
     private final InFlightLimit wire = RouteLimiter.wireLimit(1);
 
+    /** Every route's rate limit applies as a whole (a replica alone). */
     RouteResources(LongSupplier clock, RateLimiter.Timers timers, Lanes.WaitListener pressure) {
+        this(clock, timers, pressure, r -> PartitionShare.ALL);
+    }
+
+    RouteResources(LongSupplier clock, RateLimiter.Timers timers, Lanes.WaitListener pressure,
+            Function<Route, PartitionShare> shares) {
         this.clock = clock;
         this.timers = timers;
         this.pressure = pressure;
+        this.shares = shares;
     }
 
     /** Brings the routes of {@code next} in, updates those that stay, drops idle ones that went. */
@@ -40,10 +51,12 @@ final class RouteResources {
         for (Route r : next.routes()) {
             RouteLimiter existing = limiters.get(r.name());
             if (existing == null) {
-                limiters.put(r.name(), new RouteLimiter(r, clock, timers, wire));
+                existing = new RouteLimiter(r, clock, timers, wire);
+                limiters.put(r.name(), existing);
             } else {
                 existing.apply(r);
             }
+            existing.share(shares.apply(r));
             // a change of ordering mode applies to records dispatched from now on
             lanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_HELD, pressure));
         }
@@ -54,6 +67,16 @@ final class RouteResources {
             if (!wanted.contains(e.getKey()) && idle(e.getValue(), l)) {
                 it.remove();
                 lanes.remove(e.getKey());
+            }
+        }
+    }
+
+    /** The partitions assigned here changed (a rebalance): each route takes its new share of a group-wide rate. */
+    void reshare(SluiceConfig current) {
+        for (Route r : current.routes()) {
+            RouteLimiter l = limiters.get(r.name());
+            if (l != null) {
+                l.share(shares.apply(r));
             }
         }
     }

@@ -1,10 +1,23 @@
 package dev.sluice.schedule;
 
+import dev.sluice.pipeline.PartitionShare;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /** A route's scheduling figures, read from its permits, rate-limit queue and lanes when asked. */
-public record RouteView(InFlightLimit permits, IntSupplier waitingForRateTokens, Lanes lanesOfRoute)
-        implements ScheduleState.RouteState {
+public record RouteView(InFlightLimit permits, IntSupplier waitingForRateTokens, Lanes lanesOfRoute,
+        Supplier<PartitionShare> shareOfRate) implements ScheduleState.RouteState {
+
+    /** A route that holds all of its partitions. */
+    public RouteView(InFlightLimit permits, IntSupplier waitingForRateTokens, Lanes lanesOfRoute) {
+        this(permits, waitingForRateTokens, lanesOfRoute, () -> PartitionShare.ALL);
+    }
+
+    @Override
+    public PartitionShare rateShare() {
+        return shareOfRate.get();
+    }
+
     @Override
     public int inFlight() {
         return permits.inFlight();

@@ -1,5 +1,7 @@
 package dev.sluice.schedule;
 
+import dev.sluice.pipeline.PartitionShare;
+
 /**
  * What operations (status, metrics, the drain) read of the dispatcher: the snapshot it runs,
  * requests on the wire, and each route's figures; never a limiter, a lane or a permit.
@@ -36,6 +38,9 @@ public interface ScheduleState {
 
         /** Attempts waiting for a rate-limit token. */
         int waitingForRate();
+
+        /** This replica's share of the route's partitions, which a group-wide rate limit is split by. */
+        PartitionShare rateShare();
 
         /** Records waiting behind an earlier one of their lane. */
         int behindLanes();

@@ -2,28 +2,39 @@ package dev.sluice.schedule;
 
 import java.util.function.LongSupplier;
 
+import dev.sluice.config.RateLimit;
+
 /**
- * Token bucket arithmetic, exact: tokens are counted in units of 1/10^9 so that refilling by
- * {@code elapsed nanoseconds x perSecond} needs no rounding. Over any interval of
- * length T it grants at most {@code burst + perSecond x T} tokens. Starts empty: a route that
+ * Token bucket arithmetic, exact: rates and bursts are given in thousandths of a token (a replica's
+ * share of a group-wide limit is rarely whole), and tokens are counted in units of 1/10^12 so that
+ * refilling by {@code elapsed nanoseconds x milli-tokens per second} needs no rounding. Over any
+ * interval of length T it grants at most {@code burst + perSecond x T} tokens. Starts empty: a route that
  * starts (a restarted replica included, which cannot know what its predecessor sent in the last
  * second) or a rate limit turned on gets no burst on top; the burst is for traffic after a quiet
  * spell. Not thread-safe: its owner ({@link RateLimiter}) guards it.
  */
 final class TokenBucket {
-    private static final long UNIT = 1_000_000_000L;
+    private static final long UNIT = 1_000_000_000_000L;
+    /** Units in a thousandth of a token. */
+    private static final long MILLI = UNIT / 1000;
 
     private final LongSupplier clock;
+    /** Thousandths of a token per second, which is also units per nanosecond. */
     private long perSecond;
     private long capacity;
     private long units;
     private long refilledAt;
 
     TokenBucket(int perSecond, int burst, LongSupplier nanoClock) {
-        check(perSecond, burst);
+        this(perSecond * 1000L, burst * 1000L, nanoClock);
+    }
+
+    /** {@code milliPerSecond} thousandths of a token a second, up to {@code milliBurst} thousandths (at least one token). */
+    TokenBucket(long milliPerSecond, long milliBurst, LongSupplier nanoClock) {
+        check(milliPerSecond, milliBurst);
         this.clock = nanoClock;
-        this.perSecond = perSecond;
-        this.capacity = burst * UNIT;
+        this.perSecond = milliPerSecond;
+        this.capacity = milliBurst * MILLI;
         this.units = 0;
         this.refilledAt = clock.getAsLong();
     }
@@ -69,17 +80,28 @@ final class TokenBucket {
      * beyond the new burst are dropped, and a larger burst is not filled at once.
      */
     void reconfigure(int newPerSecond, int newBurst) {
-        check(newPerSecond, newBurst);
+        reconfigure(newPerSecond * 1000L, newBurst * 1000L);
+    }
+
+    /** As {@link #reconfigure(int, int)}, in thousandths of a token. */
+    void reconfigure(long milliPerSecond, long milliBurst) {
+        check(milliPerSecond, milliBurst);
         refill();
-        perSecond = newPerSecond;
-        capacity = newBurst * UNIT;
+        perSecond = milliPerSecond;
+        capacity = milliBurst * MILLI;
         units = Math.min(units, capacity);
     }
 
-    private static void check(int perSecond, int burst) {
-        if (perSecond < 1 || burst < 1) {
-            throw new IllegalArgumentException("a token bucket needs a rate and a burst of at least 1, got " + perSecond + "/s, "
-                    + burst);
+    /** The rate now, in thousandths of a token per second. */
+    long milliPerSecond() {
+        return perSecond;
+    }
+
+    private static void check(long milliPerSecond, long milliBurst) {
+        // a burst below one token would never grant one
+        if (milliPerSecond < 1 || milliBurst < 1000 || milliBurst > RateLimit.CEILING * 1000L) {
+            throw new IllegalArgumentException("a token bucket needs a rate above 0 and a burst of 1 to " + RateLimit.CEILING
+                    + " tokens, got " + milliPerSecond + "/1000 a second, " + milliBurst + "/1000");
         }
     }
 

@@ -91,7 +91,7 @@ class ConfigJsonTest {
             "adaptive min 0         | ,\"adaptive\":{\"min\":0}                     | routes[0].adaptive.min: must be between 1 and 4096, was 0",
             "adaptive min above max | ,\"adaptive\":{\"min\":9,\"max\":8}            | routes[0].adaptive.min: must not exceed adaptive.max (8), was 9",
             "adaptive max text      | ,\"adaptive\":{\"max\":\"lots\"}                | routes[0].adaptive.max: must be an integer",
-            "rate unknown key       | ,\"rate-limit\":{\"per-minute\":5}              | routes[0].rate-limit.per-minute: unknown key (known: burst, per-second)",
+            "rate unknown key       | ,\"rate-limit\":{\"per-minute\":5}              | routes[0].rate-limit.per-minute: unknown key (known: burst, per-second, scope)",
             "rate negative          | ,\"rate-limit\":{\"per-second\":-5}             | routes[0].rate-limit.per-second: must be between 0 (off) and 100000, was -5",
             "rate fractional        | ,\"rate-limit\":{\"per-second\":2.5}            | routes[0].rate-limit.per-second: must be an integer",
             "burst 0                | ,\"rate-limit\":{\"per-second\":5,\"burst\":0}  | routes[0].rate-limit.burst: must be between 1 and 100000, was 0",

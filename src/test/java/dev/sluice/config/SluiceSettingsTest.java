@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -78,6 +79,26 @@ class SluiceSettingsTest {
 
         assertEquals(new Concurrency(Concurrency.Mode.ADAPTIVE, 2, 48), r.concurrency());
         assertEquals(new RateLimit(50, 50), r.rateLimit(), "burst defaults to per-second");
+    }
+
+    @Test
+    void aGroupWideRateLimitIsReadAndABadScopeOrOneWithoutARateIsRefusedByItsKey() {
+        Route r = fromProperties(Map.of(
+                "sluice.routes.orders.rate-limit.per-second", "100",
+                "sluice.routes.orders.rate-limit.scope", "Group")).routes().get(0);
+        assertEquals(new RateLimit(100, 100, RateLimit.Scope.GROUP), r.rateLimit());
+        assertTrue(r.rateLimit().groupWide());
+
+        InvalidConfigException bad = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.routes.orders.rate-limit.per-second", "100",
+                "sluice.routes.orders.rate-limit.scope", "cluster")));
+        assertEquals(List.of("sluice.routes.orders.rate-limit.scope: must be one of replica, group, was 'cluster'"),
+                bad.problems().stream().map(ConfigProblem::toString).toList());
+
+        InvalidConfigException off = assertThrows(InvalidConfigException.class, () -> fromProperties(Map.of(
+                "sluice.routes.orders.rate-limit.scope", "group")));
+        assertEquals(List.of("sluice.routes.orders.rate-limit.scope: has no effect without per-second; was group"),
+                off.problems().stream().map(ConfigProblem::toString).toList());
     }
 
     @Test

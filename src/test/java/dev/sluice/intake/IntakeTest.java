@@ -30,7 +30,7 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 class IntakeTest {
     private static final TopicPartition ORDERS_3 = new TopicPartition("orders", 3);
 
-    private final Revocations revocations = new Revocations(TestPressure.create(64, null));
+    private final Revocations revocations = new Revocations(TestPressure.create(64, null), new dev.sluice.schedule.GroupShares());
 
     private static ConsumerRecord<byte[], byte[]> record() {
         RecordHeaders headers = new RecordHeaders();

@@ -24,7 +24,7 @@ class PollGateTest {
 
     @Test
     void aRecordPolledBeforeARevocationIsSeenAsRevokedWhenItArrivesAfter() {
-        Revocations revocations = new Revocations(TestPressure.create(64, null));
+        Revocations revocations = new Revocations(TestPressure.create(64, null), new dev.sluice.schedule.GroupShares());
         TopicPartition tp = new TopicPartition("orders", 0);
         ConsumerRecord<Object, Object> record = new ConsumerRecord<>("orders", 0, 7L, null, "v".getBytes(UTF_8));
         PollGate.stamp(new ConsumerRecords<>(Map.of(tp, List.of(record)), Map.of()), revocations);
@@ -40,7 +40,7 @@ class PollGateTest {
 
     @Test
     void aRecordPolledAfterTheRevocationIsNotRevoked() {
-        Revocations revocations = new Revocations(TestPressure.create(64, null));
+        Revocations revocations = new Revocations(TestPressure.create(64, null), new dev.sluice.schedule.GroupShares());
         TopicPartition tp = new TopicPartition("orders", 0);
         revocations.onPartitionsRevoked(null, List.of(tp));
         ConsumerRecord<Object, Object> record = new ConsumerRecord<>("orders", 0, 7L, null, "v".getBytes(UTF_8));

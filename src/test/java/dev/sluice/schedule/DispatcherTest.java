@@ -97,7 +97,7 @@ class DispatcherTest {
     private final TestTarget target = TestTarget.onCommand();
     private final TestDelivery delivery = new TestDelivery(target, CONFIG, Map.of());
     private final WaitCount gate = new WaitCount();
-    private final Dispatcher dispatcher = new Dispatcher(delivery.config(), delivery.delivery(), gate, delivery.vertx());
+    private final Dispatcher dispatcher = new Dispatcher(delivery.config(), delivery.delivery(), gate, new GroupShares(), delivery.vertx());
 
     @AfterEach
     void close() {
