@@ -21,9 +21,10 @@ import dev.sluice.deliver.DeliveryStats;
 import dev.sluice.deliver.RouteMeters;
 import dev.sluice.intake.IntakeState;
 import dev.sluice.lifecycle.Drain;
+import dev.sluice.metrics.TargetBoundGauges;
 import dev.sluice.outcome.DeadLetterState;
-import dev.sluice.schedule.AdmissionState;
 import dev.sluice.pipeline.PartitionShare;
+import dev.sluice.schedule.AdmissionState;
 import dev.sluice.schedule.ScheduleState;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -41,12 +42,14 @@ public class StatusResource {
     private final AdmissionState admission;
     private final ScheduleState schedule;
     private final DeliveryStats stats;
+    private final TargetBoundGauges targetBound;
     private final Drain drain;
     private final KafkaClientService clients;
     private final DeadLetterState deadLetters;
 
     StatusResource(CurrentConfig config, IntakeState intake, AdmissionState admission, ScheduleState schedule, DeliveryStats stats, Drain drain,
-            KafkaClientService clients, DeadLetterState deadLetters) {
+            KafkaClientService clients, DeadLetterState deadLetters, TargetBoundGauges targetBound) {
+        this.targetBound = targetBound;
         this.deadLetters = deadLetters;
         this.clients = clients;
         this.config = config;
@@ -59,7 +62,7 @@ public class StatusResource {
 
     @GET
     @Operation(summary = "Per route: in flight, limit (current, adaptive or fixed), concurrency mode, rate limit, "
-            + "delivered/retried/dead-lettered/failed/filtered, paused partitions, degraded (dead letters cannot be written: "
+            + "delivered/retried/dead-lettered/failed/filtered, target-bound (and what held it back), paused partitions, degraded (dead letters cannot be written: "
             + "why, records held); config version of each stage")
     public Uni<Map<String, Object>> status() {
         // the consumer answers on its polling thread; a status page must not hang on it
@@ -120,6 +123,10 @@ public class StatusResource {
         m.put("deadLettered", c == null ? 0 : c.deadLettered());
         m.put("failed", c == null ? 0 : c.failed());
         m.put("filtered", c == null ? 0 : c.filtered());
+        // held back by the target (rate-limit waits, adaptive backing off, retries) over the last 10 s
+        TargetBoundGauges.View bound = targetBound.view(r.name());
+        m.put("targetBound", bound.bound());
+        m.put("heldBack", bound.heldBack());
         // the consumer pauses partitions while the pipeline is full (backpressure)
         List<String> pausedHere = paused.stream().filter(tp -> r.topics().contains(tp.topic()))
                 .map(TopicPartition::toString).sorted().toList();

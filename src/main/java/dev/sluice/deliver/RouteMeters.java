@@ -146,6 +146,11 @@ public final class RouteMeters {
         return (long) delivered.count();
     }
 
+    /** Records of the route waiting to be tried again now (backing off after a retriable outcome). */
+    public int retriesWaiting() {
+        return backingOff.get();
+    }
+
     public long retried() {
         return (long) retried.count();
     }

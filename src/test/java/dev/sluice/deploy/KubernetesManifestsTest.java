@@ -239,6 +239,34 @@ class KubernetesManifestsTest {
                 "KEDA topic " + meta.path("topic").asText() + " is a route topic " + routeTopics);
     }
 
+    /**
+     * The scaler scales out on lag only while no route is target-bound: a prometheus trigger reads
+     * the gauge Sluice exports, a kubernetes-workload trigger counts the pods the Deployment runs,
+     * and the formula holds the count (pods x target) while bound, else goes by the lag trigger.
+     */
+    @Test
+    void theScalerHoldsWhileARouteIsTargetBound() {
+        JsonNode spec = only("ScaledObject").path("spec");
+        Map<String, JsonNode> triggers = new java.util.HashMap<>();
+        spec.path("triggers").forEach(t -> triggers.put(t.path("name").asText(), t));
+        assertEquals(Set.of("lag", "bound", "pods"), triggers.keySet());
+        assertEquals("kafka", triggers.get("lag").path("type").asText());
+        JsonNode bound = triggers.get("bound");
+        assertEquals("prometheus", bound.path("type").asText());
+        assertTrue(bound.path("metadata").path("query").asText().contains("sluice_route_target_bound"),
+                "the query reads the gauge Sluice exports: " + bound);
+        JsonNode pods = triggers.get("pods");
+        assertEquals("kubernetes-workload", pods.path("type").asText());
+        deployment.path("spec").path("selector").path("matchLabels").fields().forEachRemaining(label -> assertTrue(
+                pods.path("metadata").path("podSelector").asText().contains(label.getKey() + "=" + label.getValue().asText()),
+                "the pods counted are the Deployment's: " + pods));
+        JsonNode modifiers = spec.path("advanced").path("scalingModifiers");
+        String lagThreshold = triggers.get("lag").path("metadata").path("lagThreshold").asText();
+        assertEquals(lagThreshold, modifiers.path("target").asText(), "the formula's target is the lag per replica");
+        assertEquals("AverageValue", modifiers.path("metricType").asText());
+        assertEquals("bound > 0 ? pods * " + lagThreshold + " : lag", modifiers.path("formula").asText());
+    }
+
     private static void assertProbe(String probe, String expectedPath, Class<? extends Annotation> kind) {
         JsonNode get = container.path(probe).path("httpGet");
         assertEquals(expectedPath, get.path("path").asText(), probe + " path");
