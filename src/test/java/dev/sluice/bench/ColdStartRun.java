@@ -123,7 +123,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
         }
     }
 
-    private static double cpuMsPer1k(long ticks, long events) {
+    static double cpuMsPer1k(long ticks, long events) {
         return ticks / TICKS_PER_SECOND * 1000 / events * 1000;
     }
 
@@ -136,7 +136,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
     }
 
     /** utime + stime of the whole process, in clock ticks (USER_HZ); -1 once it is gone. */
-    private static long ticks(long pid) {
+    static long ticks(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
             // the command name may contain spaces: fields are counted after its closing parenthesis
