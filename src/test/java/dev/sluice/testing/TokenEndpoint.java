@@ -37,7 +37,7 @@ public final class TokenEndpoint implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
     private final HttpServer server;
     private final String clientId;
-    private volatile String clientSecret;
+    private final java.util.Set<String> clientSecrets = new java.util.concurrent.CopyOnWriteArraySet<>();
     private volatile Duration lifetime;
     private volatile boolean sendExpiresIn = true;
     private volatile IntFunction<Answer> answers = n -> null;
@@ -49,7 +49,7 @@ public final class TokenEndpoint implements AutoCloseable {
 
     public TokenEndpoint(String clientId, String clientSecret, Duration lifetime) {
         this.clientId = clientId;
-        this.clientSecret = clientSecret;
+        this.clientSecrets.add(clientSecret);
         this.lifetime = lifetime;
         this.server = vertx.createHttpServer().requestHandler(this::handle);
         try {
@@ -69,9 +69,15 @@ public final class TokenEndpoint implements AutoCloseable {
         return this;
     }
 
-    /** The secret accepted from now on. */
+    /** The secret accepted from now on, and no other. */
     public void acceptSecret(String secret) {
-        this.clientSecret = secret;
+        clientSecrets.add(secret);
+        clientSecrets.retainAll(java.util.Set.of(secret));
+    }
+
+    /** A secret accepted too, as while a client's secret is rotated at the IdP. */
+    public void alsoAccept(String secret) {
+        clientSecrets.add(secret);
     }
 
     public void lifetime(Duration lifetime, boolean sendExpiresIn) {
@@ -135,7 +141,7 @@ public final class TokenEndpoint implements AutoCloseable {
         }
         int colon = pair.indexOf(':');
         return colon > 0 && clientId.equals(URLDecoder.decode(pair.substring(0, colon), StandardCharsets.UTF_8))
-                && clientSecret.equals(URLDecoder.decode(pair.substring(colon + 1), StandardCharsets.UTF_8));
+                && clientSecrets.contains(URLDecoder.decode(pair.substring(colon + 1), StandardCharsets.UTF_8));
     }
 
     @Override
