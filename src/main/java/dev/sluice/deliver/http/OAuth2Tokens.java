@@ -37,6 +37,8 @@ final class OAuth2Tokens {
     /** Most refresh margin: a token is refreshed at most this long before it expires. */
     static final Duration MAX_MARGIN = Duration.ofSeconds(30);
     static final int MAX_ROUTES = 2 * SluiceConfig.MAX_ROUTES;
+    /** How much longer than the fetch's own deadline a waiter waits at most. */
+    static final long WAIT_GRACE_MS = 1000;
 
     /** What the token endpoint gave: the token and how long it lives. */
     record Token(String value, Duration lifetime) {
@@ -126,8 +128,11 @@ final class OAuth2Tokens {
             Uni.createFrom().deferred(() -> endpoint.fetch(s.config, clientSecret, timeoutMs)).subscribe()
                     .with(t -> fetched(s, wait, t), e -> failed(s, wait, e));
         }
-        // a copy per waiter: one cancelled attempt must not cancel the fetch the others wait for
-        return Uni.createFrom().completionStage(wait::copy);
+        // a copy per waiter: one cancelled attempt must not cancel the fetch the others wait for. The fetch
+        // ends by its own deadline; the waiter's bound is there should it not
+        return Uni.createFrom().completionStage(wait::copy).ifNoItem().after(Duration.ofMillis(timeoutMs + WAIT_GRACE_MS))
+                .failWith(() -> new Failure("oauth2 token endpoint " + s.config.shownTokenUrl() + ": no answer within "
+                        + (timeoutMs + WAIT_GRACE_MS) + " ms"));
     }
 
     private void fetched(Slot s, CompletableFuture<String> wait, Token t) {

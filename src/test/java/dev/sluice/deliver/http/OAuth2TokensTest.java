@@ -162,6 +162,15 @@ class OAuth2TokensTest {
     }
 
     @Test
+    void aWaiterIsBoundedEvenIfAFetchNeverEnds() {
+        UniAssertSubscriber<String> waiting = token();
+
+        waiting.awaitFailure(Duration.ofMillis(TIMEOUT + OAuth2Tokens.WAIT_GRACE_MS + 3000));
+        waiting.assertFailedWith(OAuth2Tokens.Failure.class,
+                "oauth2 token endpoint https://idp.example/token: no answer within " + (TIMEOUT + OAuth2Tokens.WAIT_GRACE_MS) + " ms");
+    }
+
+    @Test
     void aCancelledWaiterDoesNotCancelTheFetchOthersWaitFor() {
         UniAssertSubscriber<String> gone = token();
         UniAssertSubscriber<String> staying = token();
