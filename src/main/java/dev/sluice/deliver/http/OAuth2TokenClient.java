@@ -40,8 +40,8 @@ import io.vertx.core.http.RequestOptions;
  *
  * <p><b>Why not quarkus-oidc-client.</b> It resolves here and an {@code OidcClient} can be built at
  * run time ({@code OidcClients.newClient}), so per-route configuration alone would not rule it out.
- * Its {@code OidcClientImpl} (quarkus main, extensions/oidc-client/runtime/.../OidcClientImpl.java)
- * was read for this: the DEBUG line of every token request ("Get token: url..., headers..., request
+ * Its {@code OidcClientImpl} (quarkusio/quarkus, extensions/oidc-client/runtime/src/main/java/io/quarkus/oidc/client/
+ * runtime/OidcClientImpl.java, at commit 00a4e163; not checked against the 3.33.2 jar itself) was read for this: the DEBUG line of every token request ("Get token: url..., headers..., request
  * params...") now masks the Authorization header and the form data (older releases, e.g. commit
  * df000e42, did not mask; a previous attempt's claim that it logs the secret holds for those only),
  * but on a refused grant it logs the token endpoint's whole answer body at DEBUG and makes that body
