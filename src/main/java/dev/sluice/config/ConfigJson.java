@@ -77,6 +77,7 @@ public final class ConfigJson {
             // references only: a route holds no secret value, so the shown and the stored document agree
             case TARGET_HEADERS -> headers(r.credentials());
             case TARGET_SIGNING_SECRETS -> secrets(r.credentials());
+            case TARGET_OAUTH2 -> oauth2(r.credentials().oauth2(), redacted);
             case FILTERS -> filters(r.filters());
         };
     }
@@ -90,6 +91,24 @@ public final class ConfigJson {
             }
         });
         return headers;
+    }
+
+    /** The object {@link OAuth2Reader} reads back, the secret as its reference; null (written as null) for none. */
+    private static ObjectNode oauth2(OAuth2 o, boolean redacted) {
+        if (o == null) {
+            return null;
+        }
+        ObjectNode n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        n.put("token-url", redacted ? o.shownTokenUrl() : o.tokenUrl().toString());
+        n.put("client-id", o.clientId());
+        n.putObject("client-secret").put(o.clientSecret().kind().key(), o.clientSecret().name());
+        if (o.scope() != null) {
+            n.put("scope", o.scope());
+        }
+        if (o.audience() != null) {
+            n.put("audience", o.audience());
+        }
+        return n;
     }
 
     private static ArrayNode secrets(Credentials c) {
@@ -136,6 +155,8 @@ public final class ConfigJson {
             holder.put(leaf, format(d));
         } else if (value instanceof com.fasterxml.jackson.databind.JsonNode json) {
             holder.set(leaf, json);
+        } else if (value == null) {
+            holder.putNull(leaf);
         } else if (value instanceof List<?> list) {
             ArrayNode a = holder.putArray(leaf);
             list.forEach(e -> a.add((String) e));

@@ -41,6 +41,13 @@ public enum ConfigKey {
      * (several while one is rotated). Default: none (not signed).
      */
     TARGET_SIGNING_SECRETS(Scope.ROUTE, "target.signing-secrets", Type.SECRETS, ""),
+    /**
+     * OAuth2 client credentials (RFC 6749 4.4): token-url, client-id, client-secret (an {@code env}
+     * or a {@code file}), optional scope and audience. Every request then carries
+     * {@code Authorization: Bearer <token>}, the token fetched once and shared by the route's
+     * deliveries until shortly before it expires. Default: none.
+     */
+    TARGET_OAUTH2(Scope.ROUTE, "target.oauth2", Type.OAUTH2, ""),
     /** Most deliveries of this route in flight at once (HTTP requests on the wire); at most the global max-in-flight. */
     ROUTE_MAX_IN_FLIGHT(Scope.ROUTE, "max-in-flight", Type.INT, "64", "1", "=" + "max-in-flight"),
     /** Timeout of one delivery attempt (connect, send, response). */
@@ -110,10 +117,11 @@ public enum ConfigKey {
      * How a value is spelled; lists are JSON arrays, or comma-separated in properties. HEADERS is an
      * object of header name to secret reference ({@code headers.<header>.env} in properties), SECRETS
      * an array of secret references ({@code signing-secrets[0].file} in properties), FILTERS an
-     * array of filter objects ({@link FilterReader}; in properties, the same JSON as one value).
+     * array of filter objects ({@link FilterReader}; in properties, the same JSON as one value),
+     * OAUTH2 an object ({@link OAuth2}; {@code oauth2.client-secret.env} in properties) or nothing.
      */
     public enum Type {
-        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS, FILTERS
+        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS, FILTERS, OAUTH2
     }
 
     private final Scope scope;
@@ -235,6 +243,7 @@ public enum ConfigKey {
             case TOPICS, STRINGS -> text.isEmpty() ? List.of() : List.of(text.split(","));
             case HEADERS -> java.util.Map.of();
             case SECRETS, FILTERS -> List.of();
+            case OAUTH2 -> null;
         };
     }
 

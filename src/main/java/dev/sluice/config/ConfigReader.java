@@ -109,7 +109,8 @@ final class ConfigReader {
         Map<String, SecretHeader> headers = (Map<String, SecretHeader>) v.get(ConfigKey.TARGET_HEADERS);
         @SuppressWarnings("unchecked")
         List<SecretRef> signing = (List<SecretRef>) v.get(ConfigKey.TARGET_SIGNING_SECRETS);
-        Credentials credentials = part(p, () -> new Credentials(headers, signing), Credentials.NONE);
+        OAuth2 oauth2 = (OAuth2) v.get(ConfigKey.TARGET_OAUTH2);
+        Credentials credentials = part(p, () -> new Credentials(headers, signing, oauth2), Credentials.NONE);
         @SuppressWarnings("unchecked")
         List<RouteFilter> filters = (List<RouteFilter>) v.get(ConfigKey.FILTERS);
         return new RouteDraft((String) v.get(ConfigKey.ROUTE_NAME), topics, url == null ? null : SluiceConfig.parseUrl(url),
@@ -198,6 +199,7 @@ final class ConfigReader {
             case HEADERS -> SecretRefsReader.headers(v, path, this::report);
             case SECRETS -> SecretRefsReader.secrets(v, path, this::report);
             case FILTERS -> FilterReader.filters(v, path, this::report);
+            case OAUTH2 -> OAuth2Reader.read(v, path, this::report);
         };
     }
 

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  *
  * @param headers header name (as configured; unique regardless of case) to where its value comes from
  * @param signingSecrets the secrets requests are signed with, in order; empty: not signed
+ * @param oauth2 the OAuth2 client credentials whose token each request carries as {@code Authorization: Bearer}; null for none
  */
-public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets) {
+public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets, OAuth2 oauth2) {
     /** No headers, no signature. */
     public static final Credentials NONE = new Credentials(Map.of(), List.of());
     /** Most {@code target.headers} of a route. */
@@ -73,11 +74,20 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
                 checkRef(problems, SECRETS_FIELD + "[" + i + "]", signingSecrets.get(i));
             }
         }
+        if (oauth2 != null && headers != null && headers.keySet().stream().anyMatch("authorization"::equalsIgnoreCase)) {
+            problems.add(new ConfigProblem(OAuth2.FIELD, "sets Authorization (Bearer), and so does "
+                    + HEADERS_FIELD + ".Authorization: give one or the other"));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
         headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         signingSecrets = List.copyOf(signingSecrets);
+    }
+
+    /** Static headers and signing secrets, no OAuth2. */
+    public Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets) {
+        this(headers, signingSecrets, null);
     }
 
     private static void checkHeader(List<ConfigProblem> problems, String name, SecretHeader h, Set<String> seen) {
@@ -113,9 +123,9 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
         }
     }
 
-    /** True when the route sets no header and signs nothing. */
+    /** True when the route sets no header, signs nothing and fetches no token. */
     public boolean none() {
-        return headers.isEmpty() && signingSecrets.isEmpty();
+        return headers.isEmpty() && signingSecrets.isEmpty() && oauth2 == null;
     }
 
     /** Every secret referred to, each once. */
@@ -123,6 +133,9 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
         Set<SecretRef> refs = new LinkedHashSet<>();
         headers.values().forEach(h -> refs.add(h.secret()));
         refs.addAll(signingSecrets);
+        if (oauth2 != null) {
+            refs.add(oauth2.clientSecret());
+        }
         return refs;
     }
 
@@ -136,6 +149,7 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
     /** The references, never a value: {@code headers={Authorization='Bearer ' + env:TOKEN}, signing-secrets=[file:/s]}. */
     @Override
     public String toString() {
-        return "Credentials[headers=" + headers + ", signing-secrets=" + signingSecrets + "]";
+        return "Credentials[headers=" + headers + ", signing-secrets=" + signingSecrets
+                + (oauth2 == null ? "" : ", oauth2=" + oauth2) + "]";
     }
 }

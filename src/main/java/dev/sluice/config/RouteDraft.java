@@ -106,6 +106,9 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
                     .findFirst().orElseThrow();
             problems.add(new ConfigProblem(p + Credentials.HEADERS_FIELD + "." + header,
                     "the target URL's userinfo already sets Authorization (Basic): give one or the other"));
+        } else if (targetUrl != null && targetUrl.getRawUserInfo() != null && credentials.oauth2() != null) {
+            problems.add(new ConfigProblem(p + OAuth2.FIELD,
+                    "the target URL's userinfo already sets Authorization (Basic): give one or the other"));
         }
         if (filters == null) {
             problems.add(new ConfigProblem(p + "filters", "is required (empty for every record)"));

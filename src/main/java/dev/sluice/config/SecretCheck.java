@@ -53,6 +53,12 @@ public final class SecretCheck {
                     }
                 }
             }
+            OAuth2 oauth2 = r.credentials().oauth2();
+            if (oauth2 != null) {
+                // any value will do: it is sent form-encoded inside Basic authentication
+                read(problems, p + OAuth2.FIELD + "." + OAuth2.CLIENT_SECRET + "." + oauth2.clientSecret().kind().key(),
+                        oauth2.clientSecret(), source, values);
+            }
         }
         return problems;
     }

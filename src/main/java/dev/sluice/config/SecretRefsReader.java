@@ -75,6 +75,11 @@ final class SecretRefsReader {
         return out;
     }
 
+    /** One reference at {@code field}: an object with exactly one of env, file; null when it is not. */
+    static SecretRef ref(JsonNode n, String field, Consumer<ConfigProblem> report) {
+        return ref(n, field, REF_KEYS, report);
+    }
+
     /** One reference: an object with exactly one of env, file (and nothing else but {@code known}). */
     private static SecretRef ref(JsonNode n, String field, Set<String> known, Consumer<ConfigProblem> report) {
         if (n == null || !n.isObject()) {

@@ -104,6 +104,22 @@ public interface SluiceSettings {
 
         /** Standard Webhooks signing secrets: {@code signing-secrets[0].env}, {@code signing-secrets[1].file}. */
         Optional<List<SecretSettings>> signingSecrets();
+
+        /** OAuth2 client credentials: {@code oauth2.token-url}, {@code oauth2.client-secret.env}, ... ({@link ConfigKey#TARGET_OAUTH2}). */
+        Optional<OAuth2Settings> oauth2();
+    }
+
+    /** See {@link OAuth2}. */
+    interface OAuth2Settings {
+        Optional<String> tokenUrl();
+
+        Optional<String> clientId();
+
+        Optional<SecretSettings> clientSecret();
+
+        Optional<String> scope();
+
+        Optional<String> audience();
     }
 
     /** A secret reference ({@link SecretRef}): one of env, file. */

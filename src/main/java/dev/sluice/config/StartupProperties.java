@@ -77,6 +77,11 @@ public final class StartupProperties {
             if (value == null) {
                 return;
             }
+        } else if (k.type() == ConfigKey.Type.OAUTH2) {
+            value = nested(config, property);
+            if (value == null) {
+                return;
+            }
         } else if (k.type() == ConfigKey.Type.TOPICS || k.type() == ConfigKey.Type.STRINGS) {
             Optional<List<String>> list = config.getOptionalValues(property, String.class);
             if (list.isEmpty()) {
@@ -145,6 +150,27 @@ public final class StartupProperties {
         ArrayNode a = JSON.arrayNode();
         byIndex.values().forEach(a::add);
         return a;
+    }
+
+    /**
+     * {@code <property>.a} and {@code <property>.b.c} as the JSON object {@code {"a": ..., "b": {"c": ...}}}
+     * (the oauth2 object); null when there is none.
+     */
+    private static JsonNode nested(Config config, String property) {
+        ObjectNode out = null;
+        String start = property + ".";
+        for (String name : sorted(config, start)) {
+            String[] keys = name.substring(start.length()).split("\\.", 2);
+            out = out == null ? JSON.objectNode() : out;
+            ObjectNode holder = out;
+            if (keys.length == 2) {
+                holder = out.get(keys[0]) instanceof ObjectNode o ? o : out.putObject(keys[0]);
+            }
+            ObjectNode h = holder;
+            String leaf = keys[keys.length - 1];
+            config.getOptionalValue(name, String.class).ifPresent(v -> h.put(leaf, v));
+        }
+        return out;
     }
 
     /** The property names starting with {@code start}, sorted (a stable order for problems and the written document). */

@@ -121,7 +121,7 @@ class ReadmeConfigTableTest {
             return named ? null : "README's default is '" + cell + "', ConfigKey's is the value of " + other.path();
         }
         Object declared = k.defaultValue();
-        if ((declared instanceof List<?> list && list.isEmpty()) || (declared instanceof Map<?, ?> map && map.isEmpty())) {
+        if (declared == null || (declared instanceof List<?> list && list.isEmpty()) || (declared instanceof Map<?, ?> map && map.isEmpty())) {
             return NONE.contains(plain) ? null : "README's default is '" + cell + "', ConfigKey's is none (an empty list)";
         }
         if (spans.isEmpty()) {
@@ -144,7 +144,7 @@ class ReadmeConfigTableTest {
             case DURATION -> DurationConverter.parseDuration(text);
             case TEXT -> text;
             case TOPICS, STRINGS -> List.of(text.split("\\s*,\\s*"));
-            case HEADERS, SECRETS, FILTERS -> throw new IllegalArgumentException("no default but none");
+            case HEADERS, SECRETS, FILTERS, OAUTH2 -> throw new IllegalArgumentException("no default but none");
         };
     }
 

@@ -54,7 +54,8 @@ import io.vertx.mutiny.core.Vertx;
  * {@link Secrets} (in memory; read on a worker when not yet known), and the Standard Webhooks
  * signature ({@link WebhookSignature}), computed for each attempt, on a worker for bodies above
  * {@value #INLINE_SIGN_BYTES} bytes. A secret that cannot be read fails the attempt (retriable),
- * its reason naming the reference only.
+ * its reason naming the reference only. With {@code target.oauth2}, the route's token is added as
+ * {@code Authorization: Bearer} and a 401 gets one fresh token and one resend ({@link OAuth2Authorization}).
  */
 @ApplicationScoped
 public class HttpTarget implements Target {
@@ -69,6 +70,8 @@ public class HttpTarget implements Target {
     private final DeliveryTracing tracing;
     private final Secrets secrets;
     private final Executor workers = task -> Infrastructure.getDefaultWorkerPool().execute(task);
+    private final OAuth2TokenClient tokenClient;
+    private final OAuth2Authorization oauth2;
 
     HttpTarget(Vertx vertx, DeliveryTracing tracing) {
         this(vertx, tracing, new Secrets(), Clock.systemUTC());
@@ -99,6 +102,8 @@ public class HttpTarget implements Target {
                 .setConnectTimeout(10_000);
         this.client = this.vertx.createHttpClient(options);
         this.loops = new EventLoops(this.vertx);
+        this.tokenClient = new OAuth2TokenClient(this.vertx);
+        this.oauth2 = new OAuth2Authorization(new OAuth2Tokens(tokenClient, System::nanoTime), secrets);
     }
 
     /** Routes whose target URL is http or https (config validation admits no other). */
@@ -119,8 +124,10 @@ public class HttpTarget implements Target {
         }
         return secrets.values(credentials.refs())
                 .chain(values -> withCredentials(credentials, event, headers, values))
-                .onItemOrFailure().transformToUni((signed, failure) -> failure == null ? exchange(route, event, signed)
-                        : Uni.createFrom().item(AttemptOutcome.ofError("credentials unavailable: " + shown(failure))));
+                .onItemOrFailure().transformToUni((signed, failure) -> failure != null
+                        ? Uni.createFrom().item(AttemptOutcome.ofError("credentials unavailable: " + shown(failure)))
+                        : credentials.oauth2() == null ? exchange(route, event, signed)
+                        : oauth2.send(route, signed, h -> exchange(route, event, h)));
     }
 
     /** The headers with the route's own added: the secrets' values, the signature when the route signs. */
@@ -211,5 +218,6 @@ public class HttpTarget implements Target {
     @PreDestroy
     void close() {
         client.close();
+        tokenClient.close();
     }
 }
