@@ -24,15 +24,18 @@ import dev.sluice.devkafka.EmbeddedKafkaBroker;
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestSink;
+import dev.sluice.testing.TokenEndpoint;
 
 /**
- * What credentials cost per delivery: one packaged app, two routes to the same sink (200 after
+ * What credentials cost per delivery: one packaged app, three routes to the same sink (200 after
  * L ms), C in flight each. "plain" sends the record as it is; "secured" adds an
  * {@code Authorization: Bearer} header from an environment variable and signs every request with
- * two Standard Webhooks secrets (rotation: two HMAC-SHA256 signatures). Backlogs of N go to each
- * route in turn, plain, secured, plain, secured, so JIT warm-up does not favour the second; each
- * phase reports its rate (first to last delivery) and the app's CPU per 1k deliveries, and the
- * report gives secured / plain for both. Run with
+ * two Standard Webhooks secrets (rotation: two HMAC-SHA256 signatures); "oauth2" signs the same
+ * way and takes its bearer token from an OAuth2 token endpoint in this JVM (client credentials,
+ * 60 s tokens). Backlogs of N go to each route in turn (plain, secured, oauth2), a first round
+ * to warm the JIT up (shown, not compared), then -Dbench.rounds (2) more; each phase reports its
+ * rate (first to last delivery) and the app's CPU per 1k deliveries, and the report gives each
+ * route against the plain phase of its round. Run with
  * {@code ./mvnw -B -Pbench verify -Dit.test=CredentialsBench -Dbench.pc.skip=true -Dbench.baseline.skip=true};
  * -Dbench.events, -Dbench.concurrency, -Dbench.latencyMs override.
  */
@@ -41,10 +44,16 @@ class CredentialsBench {
     private static final int C = Integer.getInteger("bench.concurrency", 64);
     private static final int N = Integer.getInteger("bench.events", 20_000);
     private static final String TOKEN = "bench-" + UUID.randomUUID();
+    private static final String CLIENT_SECRET = "client-" + UUID.randomUUID();
+
+    private static final List<String> ROUTES = List.of("plain", "secured", "oauth2");
+    /** Rounds compared after the first, which warms the JIT up and is shown but not compared. */
+    private static final int MEASURED_ROUNDS = Integer.getInteger("bench.rounds", 2);
 
     private static EmbeddedKafkaBroker broker;
     private static TestSink sink;
     private static Kafka kafka;
+    private static TokenEndpoint tokens;
 
     /** One backlog through one route: its rate at the sink and the app's CPU per 1k deliveries. */
     private record Phase(String route, double perSecond, double cpuMsPer1k) {
@@ -53,16 +62,19 @@ class CredentialsBench {
     @BeforeAll
     static void start() {
         broker = EmbeddedKafkaBroker.start(Path.of("target", "bench-kafka-" + UUID.randomUUID()));
-        sink = new TestSink().on("/plain", (id, attempt) -> TestSink.Reply.ok(L_MS))
-                .on("/secured", (id, attempt) -> TestSink.Reply.ok(L_MS));
+        sink = new TestSink();
         kafka = new Kafka(broker.bootstrapServers());
-        kafka.createTopic("bench.plain", 4);
-        kafka.createTopic("bench.secured", 4);
+        for (String r : ROUTES) {
+            sink.on("/" + r, (id, attempt) -> TestSink.Reply.ok(L_MS));
+            kafka.createTopic("bench." + r, 4);
+        }
+        tokens = new TokenEndpoint("bench", CLIENT_SECRET, Duration.ofSeconds(60));
     }
 
     @AfterAll
     static void stop() {
         kafka.close();
+        tokens.close();
         sink.close();
         broker.close();
     }
@@ -78,7 +90,7 @@ class CredentialsBench {
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", broker.bootstrapServers());
         config.put("sluice.max-in-flight", String.valueOf(2 * C));
-        for (String r : List.of("plain", "secured")) {
+        for (String r : ROUTES) {
             config.put("sluice.routes." + r + ".topics", "bench." + r);
             config.put("sluice.routes." + r + ".target.url", sink.url("/" + r));
             config.put("sluice.routes." + r + ".max-in-flight", String.valueOf(C));
@@ -88,14 +100,22 @@ class CredentialsBench {
         config.put("sluice.routes.secured.target.headers.Authorization.prefix", "Bearer ");
         config.put("sluice.routes.secured.target.signing-secrets[0].env", "BENCH_WHSEC_NEW");
         config.put("sluice.routes.secured.target.signing-secrets[1].env", "BENCH_WHSEC_OLD");
-        Map<String, String> env = Map.of("BENCH_TOKEN", TOKEN, "BENCH_WHSEC_NEW", whsec(), "BENCH_WHSEC_OLD", whsec());
+        config.put("sluice.routes.oauth2.target.oauth2.token-url", tokens.url("/token"));
+        config.put("sluice.routes.oauth2.target.oauth2.client-id", "bench");
+        config.put("sluice.routes.oauth2.target.oauth2.client-secret.env", "BENCH_CLIENT_SECRET");
+        config.put("sluice.routes.oauth2.target.signing-secrets[0].env", "BENCH_WHSEC_NEW");
+        config.put("sluice.routes.oauth2.target.signing-secrets[1].env", "BENCH_WHSEC_OLD");
+        Map<String, String> env = Map.of("BENCH_TOKEN", TOKEN, "BENCH_WHSEC_NEW", whsec(), "BENCH_WHSEC_OLD", whsec(),
+                "BENCH_CLIENT_SECRET", CLIENT_SECRET);
 
         List<Phase> phases = new ArrayList<>();
         try (SluiceProcess app = SluiceProcess.start("credentials-bench", config, List.of("-Xmx512m"), env)) {
             app.awaitReady(Duration.ofSeconds(90));
             int round = 0;
-            for (String route : List.of("plain", "secured", "plain", "secured")) {
-                phases.add(phase(app, route, round++));
+            for (int pass = 0; pass < 1 + MEASURED_ROUNDS; pass++) {
+                for (String route : ROUTES) {
+                    phases.add(phase(app, route, round++));
+                }
             }
         }
         String report = report(phases);
@@ -105,10 +125,13 @@ class CredentialsBench {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String auth = sink.stats("/secured").headersOf("secured-0-0").get("Authorization");
+        String auth = sink.stats("/secured").headersOf("secured-4-0").get("Authorization");
         assertTrue(("Bearer " + TOKEN).equals(auth), "the secured route sent its credentials");
-        assertTrue(sink.stats("/secured").headersOf("secured-0-0").get("webhook-signature").split(" ").length == 2,
+        assertTrue(sink.stats("/secured").headersOf("secured-4-0").get("webhook-signature").split(" ").length == 2,
                 "and two signatures");
+        assertTrue(tokens.valid(sink.stats("/oauth2").headersOf("oauth2-5-0").get("Authorization").substring("Bearer ".length())),
+                "the oauth2 route sent a token the endpoint issued");
+        assertTrue(tokens.requests().size() <= 4, "tokens are reused, not fetched per request: " + tokens.requests().size());
     }
 
     private static Phase phase(SluiceProcess app, String route, int round) {
@@ -134,13 +157,18 @@ class CredentialsBench {
         for (Phase p : phases) {
             out.append(String.format("  %-8s %,8.0f/s  %6.1f ms CPU per 1k deliveries%n", p.route(), p.perSecond(), p.cpuMsPer1k()));
         }
-        for (int i = 0; i + 1 < phases.size(); i += 2) {
+        for (int i = ROUTES.size(); i + ROUTES.size() <= phases.size(); i += ROUTES.size()) {
             Phase plain = phases.get(i);
-            Phase secured = phases.get(i + 1);
-            out.append(String.format("  pair %d: secured / plain rate %.3f, CPU per delivery %.3f%n", i / 2 + 1,
-                    secured.perSecond() / plain.perSecond(), secured.cpuMsPer1k() / plain.cpuMsPer1k()));
+            for (int j = 1; j < ROUTES.size(); j++) {
+                Phase other = phases.get(i + j);
+                out.append(String.format("  round %d: %s / plain rate %.3f, CPU per delivery %.3f%n", i / ROUTES.size(),
+                        other.route(), other.perSecond() / plain.perSecond(), other.cpuMsPer1k() / plain.cpuMsPer1k()));
+            }
         }
+        out.append("  round 0 warms the JIT up; rounds 1.. are compared\n");
         out.append("  secured = Authorization: Bearer from an env var + webhook-id/timestamp + two v1 HMAC-SHA256 signatures\n");
+        out.append(String.format("  oauth2 = the same signatures + a client-credentials token (60 s lifetime; %d token requests in all)%n",
+                tokens.requests().size()));
         out.append("  reproduce: ./mvnw -B -Pbench verify -Dit.test=CredentialsBench -Dbench.pc.skip=true -Dbench.baseline.skip=true\n");
         return out.toString();
     }
