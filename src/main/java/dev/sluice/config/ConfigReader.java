@@ -109,7 +109,11 @@ final class ConfigReader {
         Map<String, SecretHeader> headers = (Map<String, SecretHeader>) v.get(ConfigKey.TARGET_HEADERS);
         @SuppressWarnings("unchecked")
         List<SecretRef> signing = (List<SecretRef>) v.get(ConfigKey.TARGET_SIGNING_SECRETS);
-        Credentials credentials = part(p, () -> new Credentials(headers, signing), Credentials.NONE);
+        @SuppressWarnings("unchecked")
+        Map<String, String> files = (Map<String, String>) v.get(ConfigKey.TARGET_TLS);
+        TargetTls tls = part(p, () -> new TargetTls(files.get(TargetTls.CERTIFICATE), files.get(TargetTls.KEY),
+                files.get(TargetTls.CA)), TargetTls.NONE);
+        Credentials credentials = part(p, () -> new Credentials(headers, signing, tls), Credentials.NONE);
         @SuppressWarnings("unchecked")
         List<RouteFilter> filters = (List<RouteFilter>) v.get(ConfigKey.FILTERS);
         return new RouteDraft((String) v.get(ConfigKey.ROUTE_NAME), topics, url == null ? null : SluiceConfig.parseUrl(url),
@@ -198,6 +202,7 @@ final class ConfigReader {
             case HEADERS -> SecretRefsReader.headers(v, path, this::report);
             case SECRETS -> SecretRefsReader.secrets(v, path, this::report);
             case FILTERS -> FilterReader.filters(v, path, this::report);
+            case TLS -> SecretRefsReader.tls(v, path, this::report);
         };
     }
 

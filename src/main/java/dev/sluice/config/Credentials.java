@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
  *
  * @param headers header name (as configured; unique regardless of case) to where its value comes from
  * @param signingSecrets the secrets requests are signed with, in order; empty: not signed
+ * @param tls the client certificate and CA files of the target's TLS ({@link TargetTls#NONE}: none)
  */
-public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets) {
-    /** No headers, no signature. */
+public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets, TargetTls tls) {
+    /** No headers, no signature, no TLS files. */
     public static final Credentials NONE = new Credentials(Map.of(), List.of());
     /** Most {@code target.headers} of a route. */
     public static final int MAX_HEADERS = 16;
@@ -73,11 +74,19 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
                 checkRef(problems, SECRETS_FIELD + "[" + i + "]", signingSecrets.get(i));
             }
         }
+        if (tls == null) {
+            problems.add(new ConfigProblem(TargetTls.FIELD, "is required (TargetTls.NONE for none)"));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
         headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         signingSecrets = List.copyOf(signingSecrets);
+    }
+
+    /** Headers and signing secrets, no TLS files. */
+    public Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets) {
+        this(headers, signingSecrets, TargetTls.NONE);
     }
 
     private static void checkHeader(List<ConfigProblem> problems, String name, SecretHeader h, Set<String> seen) {
@@ -113,9 +122,9 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
         }
     }
 
-    /** True when the route sets no header and signs nothing. */
+    /** True when the route sets no header, signs nothing and has no TLS files. */
     public boolean none() {
-        return headers.isEmpty() && signingSecrets.isEmpty();
+        return headers.isEmpty() && signingSecrets.isEmpty() && tls.none();
     }
 
     /** Every secret referred to, each once. */
@@ -136,6 +145,7 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
     /** The references, never a value: {@code headers={Authorization='Bearer ' + env:TOKEN}, signing-secrets=[file:/s]}. */
     @Override
     public String toString() {
-        return "Credentials[headers=" + headers + ", signing-secrets=" + signingSecrets + "]";
+        return "Credentials[headers=" + headers + ", signing-secrets=" + signingSecrets
+                + (tls.none() ? "" : ", tls=" + tls.paths()) + "]";
     }
 }

@@ -93,7 +93,7 @@ public interface SluiceSettings {
         Optional<String> burst();
     }
 
-    /** See {@link ConfigKey#TARGET_URL}, {@link ConfigKey#TARGET_HEADERS}, {@link ConfigKey#TARGET_SIGNING_SECRETS}. */
+    /** See {@link ConfigKey#TARGET_URL}, {@link ConfigKey#TARGET_HEADERS}, {@link ConfigKey#TARGET_SIGNING_SECRETS}, {@link ConfigKey#TARGET_TLS}. */
     interface TargetSettings {
         Optional<String> url();
 
@@ -102,6 +102,12 @@ public interface SluiceSettings {
 
         /** Standard Webhooks signing secrets: {@code signing-secrets[0].env}, {@code signing-secrets[1].file}. */
         Optional<List<SecretSettings>> signingSecrets();
+
+        /**
+         * TLS files ({@link ConfigKey#TARGET_TLS}): {@code tls.certificate}, {@code tls.key}, {@code tls.ca};
+         * a map so that the reader, not SmallRye, names a misspelt key with the route's other problems.
+         */
+        Map<String, String> tls();
     }
 
     /** A secret reference ({@link SecretRef}): one of env, file. */

@@ -144,7 +144,7 @@ class ReadmeConfigTableTest {
             case DURATION -> DurationConverter.parseDuration(text);
             case TEXT -> text;
             case TOPICS, STRINGS -> List.of(text.split("\\s*,\\s*"));
-            case HEADERS, SECRETS, FILTERS -> throw new IllegalArgumentException("no default but none");
+            case HEADERS, SECRETS, FILTERS, TLS -> throw new IllegalArgumentException("no default but none");
         };
     }
 
