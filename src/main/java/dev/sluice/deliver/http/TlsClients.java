@@ -127,7 +127,13 @@ final class TlsClients {
             if (ssl.getTrustOptions() != null) {
                 options.setTrustOptions(ssl.getTrustOptions());
             }
-            c = new Client(vertx.createHttpClient(options), material);
+            HttpClient http = vertx.createHttpClient(options);
+            // TLS 1.3: a server refusing our certificate says so after the client's handshake is done; the
+            // request fails with it (its outcome and the delivery log say so), and the connection, which
+            // has no handler, would log it again at ERROR without a route: once is enough
+            http.connectionHandler(conn -> conn.exceptionHandler(t -> LOG.debugf("TLS connection of %s: %s",
+                    tls.paths().values(), t.toString())));
+            c = new Client(http, material);
             // an attempt of a route the config no longer has (a retry under way): a client of its own, closed after it
             c.retired = inUse != null && !inUse.contains(tls);
             if (!c.retired) {
