@@ -202,6 +202,11 @@ final class TlsClients {
         return clients.size();
     }
 
+    /** True when {@code tls} has a client that is not retired: for tests. */
+    synchronized boolean holds(TargetTls tls) {
+        return clients.containsKey(tls);
+    }
+
     synchronized void close() {
         clients.values().forEach(c -> {
             c.closed = true;

@@ -2,6 +2,7 @@ package dev.sluice.deliver.http;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -107,7 +108,11 @@ class MutualTlsTargetTest {
     }
 
     private static Route route(HttpServer server, TargetTls tls) {
-        return new Route("r", List.of("t"), URI.create("https://localhost:" + server.actualPort() + "/in"), 4,
+        return route("r", server, tls);
+    }
+
+    private static Route route(String name, HttpServer server, TargetTls tls) {
+        return new Route(name, List.of("t"), URI.create("https://localhost:" + server.actualPort() + "/in"), 4,
                 Duration.ofSeconds(5), new RetryPolicy(1, Duration.ofMillis(10), Duration.ofMillis(100), 0), "r.dlq",
                 Expects.ANY, Route.DEFAULT_MAX_VALUE_BYTES, Ordering.NONE, Concurrency.fixed(4), RateLimit.OFF, List.of(),
                 new Credentials(Map.of(), List.of(), tls));
@@ -171,16 +176,22 @@ class MutualTlsTargetTest {
 
     @Test
     void aClientNoRouteNamesIsClosed() {
-        TargetTls tls = new TargetTls(null, null, ca.caPem().toString());
-        Route route = route(plain, tls);
-        assertEquals(AttemptOutcome.Kind.SUCCESS, send(route).kind());
-        int before = target.tlsClients().size();
+        TargetTls dropped = new TargetTls(null, null, ca.caPem().toString());
+        TargetTls kept = withClient(client);
+        assertEquals(AttemptOutcome.Kind.SUCCESS, send(route(plain, dropped)).kind());
+        assertEquals(AttemptOutcome.Kind.SUCCESS, send(route(mutual, kept)).kind());
+        assertTrue(target.tlsClients().holds(dropped) && target.tlsClients().holds(kept));
 
-        target.tlsClients().retain(new SluiceConfig(8, List.of(route(plain, withClient(client)))));
+        target.tlsClients().retain(new SluiceConfig(8, List.of(route(mutual, kept))));
 
-        assertTrue(before >= 1);
-        assertTrue(target.tlsClients().size() <= 1, "only the client of the route still named stays");
-        assertEquals(AttemptOutcome.Kind.SUCCESS, send(route).kind(), "a retry of a route just removed still goes");
-        assertTrue(target.tlsClients().size() <= 1);
+        assertFalse(target.tlsClients().holds(dropped), "no route names it: retired and closed");
+        assertTrue(target.tlsClients().holds(kept));
+        assertEquals(1, target.tlsClients().size());
+        assertEquals(AttemptOutcome.Kind.SUCCESS, send(route(plain, dropped)).kind(),
+                "a retry of a route just removed still goes, through a client closed after it");
+        assertFalse(target.tlsClients().holds(dropped));
+        target.tlsClients().retain(new SluiceConfig(8, List.of(route(mutual, kept), route("r2", plain, dropped))));
+        assertEquals(AttemptOutcome.Kind.SUCCESS, send(route(plain, dropped)).kind());
+        assertTrue(target.tlsClients().holds(dropped), "named again: a client of its own again");
     }
 }
