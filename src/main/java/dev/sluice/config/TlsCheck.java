@@ -18,9 +18,12 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -49,6 +52,15 @@ final class TlsCheck {
      * {@code problems}, its field relative to the route ({@code target.tls.key}).
      */
     static TlsMaterial read(TargetTls tls, Instant now, List<ConfigProblem> problems) {
+        return read(tls, now, problems, null);
+    }
+
+    /**
+     * As {@link #read(TargetTls, Instant, List)}; with the contents {@code known} to be good, a key
+     * and certificate unchanged since are not matched again (a signature costs milliseconds; a
+     * re-read every 30 s of unchanged files need not pay it), only their expiry is checked.
+     */
+    static TlsMaterial read(TargetTls tls, Instant now, List<ConfigProblem> problems, TlsMaterial known) {
         int before = problems.size();
         byte[] certificate = null;
         byte[] key = null;
@@ -72,7 +84,8 @@ final class TlsCheck {
                             "not valid before " + leaf.getNotBefore().toInstant() + " (" + tls.certificate() + ")"));
                 }
             }
-            PrivateKey privateKey = key == null ? null : privateKey(problems, keyField, tls.key(), key);
+            boolean unchanged = known != null && Arrays.equals(certificate, known.certificate()) && Arrays.equals(key, known.key());
+            PrivateKey privateKey = key == null || unchanged ? null : privateKey(problems, keyField, tls.key(), key);
             if (privateKey != null && !chain.isEmpty() && !matches(privateKey, chain.get(0).getPublicKey())) {
                 problems.add(new ConfigProblem(keyField, "does not match " + certField + " (" + tls.key() + ")"));
             }
@@ -169,6 +182,10 @@ final class TlsCheck {
 
     /** True when what {@code key} signs, {@code certificate}'s public key verifies. */
     private static boolean matches(PrivateKey key, PublicKey certificate) {
+        if (key instanceof RSAPrivateCrtKey rsa && certificate instanceof RSAPublicKey pub) {
+            // the same modulus and exponent: the pair, without a signature
+            return rsa.getModulus().equals(pub.getModulus()) && rsa.getPublicExponent().equals(pub.getPublicExponent());
+        }
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";

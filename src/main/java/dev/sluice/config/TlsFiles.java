@@ -69,17 +69,22 @@ public final class TlsFiles {
     /** Blocking: the problems of the config's TLS files, with full field paths; what can be used is kept. */
     public List<ConfigProblem> check(SluiceConfig config, PathStyle paths) {
         List<ConfigProblem> problems = new ArrayList<>();
+        // routes naming the same files are checked once (a check costs milliseconds: parsing, a signature)
+        Map<TargetTls, List<ConfigProblem>> checked = new java.util.HashMap<>();
         for (int i = 0; i < config.routes().size(); i++) {
             Route r = config.routes().get(i);
             TargetTls tls = r.credentials().tls();
             if (tls.none()) {
                 continue;
             }
-            List<ConfigProblem> own = new ArrayList<>();
-            TlsMaterial material = TlsCheck.read(tls, clock.instant(), own);
-            if (material != null) {
-                keep(tls, material, nanos.getAsLong());
-            }
+            List<ConfigProblem> own = checked.computeIfAbsent(tls, t -> {
+                List<ConfigProblem> found = new ArrayList<>();
+                TlsMaterial material = TlsCheck.read(t, clock.instant(), found);
+                if (material != null) {
+                    keep(t, material, nanos.getAsLong());
+                }
+                return found;
+            });
             String p = paths.route(i, r.name());
             own.forEach(problem -> problems.add(new ConfigProblem(p + problem.field(), problem.message())));
         }
@@ -135,7 +140,8 @@ public final class TlsFiles {
         List<ConfigProblem> problems = new ArrayList<>();
         TlsMaterial material;
         try {
-            material = TlsCheck.read(tls, clock.instant(), problems);
+            Entry known = entries.get(tls);
+            material = TlsCheck.read(tls, clock.instant(), problems, known == null ? null : known.material());
         } catch (RuntimeException e) {
             problems.add(new ConfigProblem(TargetTls.FIELD, "cannot be read (" + e.getClass().getSimpleName() + ")"));
             material = null;

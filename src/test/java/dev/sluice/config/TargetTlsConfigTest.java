@@ -45,6 +45,8 @@ class TargetTlsConfigTest {
     private static TestCertificates.Issued client;
     private static TestCertificates.Issued other;
     private static TestCertificates.Issued expired;
+    private static TestCertificates.Issued rsa;
+    private static TestCertificates.Issued otherRsa;
 
     private final Queue<Runnable> queued = new ArrayDeque<>();
     private final AtomicLong now = new AtomicLong();
@@ -56,6 +58,8 @@ class TargetTlsConfigTest {
         client = ca.issue("client");
         other = ca.issue("other");
         expired = ca.issue("expired", "-3d", 1);
+        rsa = ca.issueRsa("rsa");
+        otherRsa = ca.issueRsa("other-rsa");
     }
 
     private static String tls(String certificate, String key, String ca) {
@@ -162,6 +166,15 @@ class TargetTlsConfigTest {
     void aKeyOfAnotherCertificateIsRefused() throws Exception {
         assertEquals(List.of("routes[0].target.tls.key: does not match target.tls.certificate (" + other.key() + ")"),
                 atTheDoor(tls(p(client.certificate()), p(other.key()), null)));
+    }
+
+    @Test
+    void rsaKeysAreMatchedTooAndAKeyOfAnotherAlgorithmDoesNotMatch() throws Exception {
+        assertEquals(List.of(), atTheDoor(tls(p(rsa.certificate()), p(rsa.key()), null)));
+        assertEquals(List.of("routes[0].target.tls.key: does not match target.tls.certificate (" + otherRsa.key() + ")"),
+                atTheDoor(tls(p(rsa.certificate()), p(otherRsa.key()), null)));
+        assertEquals(List.of("routes[0].target.tls.key: does not match target.tls.certificate (" + client.key() + ")"),
+                atTheDoor(tls(p(rsa.certificate()), p(client.key()), null)), "an EC key for an RSA certificate");
     }
 
     @Test

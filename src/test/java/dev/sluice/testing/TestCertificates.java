@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Certificates made for a test with the running JDK's {@code keytool} (no BouncyCastle, no
  * openssl: a clean machine with a JDK has it), written as PEM with JDK code: a test CA, and
- * certificates it issues (EC P-256), each with its unencrypted PKCS#8 key ({@code BEGIN PRIVATE KEY}).
+ * certificates it issues (EC P-256, or RSA 2048), each with its unencrypted PKCS#8 key ({@code BEGIN PRIVATE KEY}).
  */
 public final class TestCertificates {
     private static final String PASSWORD = "changeit";
@@ -54,6 +54,17 @@ public final class TestCertificates {
     public Issued issue(String name, String startDate, int days) {
         keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
                 "-validity", "2", "-keystore", store(name));
+        return sign(name, startDate, days);
+    }
+
+    /** As {@link #issue(String)}, with an RSA 2048 key. */
+    public Issued issueRsa(String name) {
+        keytool("-genkeypair", "-alias", name, "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=" + name,
+                "-validity", "2", "-keystore", store(name));
+        return sign(name, null, 2);
+    }
+
+    private Issued sign(String name, String startDate, int days) {
         Path csr = dir.resolve(name + ".csr");
         keytool("-certreq", "-alias", name, "-keystore", store(name), "-file", csr.toString());
         Path certificate = dir.resolve(name + ".crt.pem");
