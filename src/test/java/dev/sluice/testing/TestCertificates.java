@@ -109,6 +109,15 @@ public final class TestCertificates {
     }
 
     private void keytool(String... args) {
+        if (args[0].equals("-genkeypair")) {
+            // a new key each run: a store left by an earlier run (target/ is kept) would refuse the alias
+            String store = args[java.util.Arrays.asList(args).indexOf("-keystore") + 1];
+            try {
+                Files.deleteIfExists(Path.of(store));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
         command.addAll(List.of(args));
         command.addAll(List.of("-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD, "-noprompt"));
