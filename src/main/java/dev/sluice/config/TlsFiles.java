@@ -165,7 +165,8 @@ public final class TlsFiles {
     private Entry keep(TargetTls tls, TlsMaterial material, long now) {
         Entry old = entries.get(tls);
         if (old != null && old.material() != null && !old.material().sameAs(material)) {
-            LOG.infof("TLS files %s: new contents were read; connections opened from now on use them", tls.paths().values());
+            LOG.infof("TLS files %s: new contents were read (client certificate valid until %s); connections opened "
+                    + "from now on use them", tls.paths().values(), material.notAfter());
         }
         // the old contents when unchanged: the HTTP client compares by identity whether to update
         Entry e = new Entry(old != null && material.sameAs(old.material()) ? old.material() : material, null, now);
