@@ -78,6 +78,8 @@ public final class ConfigJson {
             case TARGET_HEADERS -> headers(r.credentials());
             case TARGET_SIGNING_SECRETS -> secrets(r.credentials());
             case TARGET_OAUTH2 -> oauth2(r.credentials().oauth2(), redacted);
+            // paths only, never a file's contents
+            case TARGET_TLS -> tls(r.credentials().tls());
             case FILTERS -> filters(r.filters());
         };
     }
@@ -115,6 +117,12 @@ public final class ConfigJson {
         ArrayNode secrets = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         c.signingSecrets().forEach(s -> secrets.addObject().put(s.kind().key(), s.name()));
         return secrets;
+    }
+
+    private static ObjectNode tls(TargetTls tls) {
+        ObjectNode n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        tls.paths().forEach(n::put);
+        return n;
     }
 
     private static ArrayNode filters(List<RouteFilter> filters) {

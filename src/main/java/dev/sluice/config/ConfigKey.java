@@ -48,6 +48,12 @@ public enum ConfigKey {
      * deliveries until shortly before it expires. Default: none.
      */
     TARGET_OAUTH2(Scope.ROUTE, "target.oauth2", Type.OAUTH2, ""),
+    /**
+     * mTLS and a custom CA: {@code certificate} and {@code key} (absolute paths of a PEM client
+     * certificate chain and its unencrypted PKCS#8 key, together) and {@code ca} (a PEM CA bundle
+     * trusted instead of the JVM's). Checked at the door, read again every 30 s. Default: none.
+     */
+    TARGET_TLS(Scope.ROUTE, "target.tls", Type.TLS, ""),
     /** Most deliveries of this route in flight at once (HTTP requests on the wire); at most the global max-in-flight. */
     ROUTE_MAX_IN_FLIGHT(Scope.ROUTE, "max-in-flight", Type.INT, "64", "1", "=" + "max-in-flight"),
     /** Timeout of one delivery attempt (connect, send, response). */
@@ -118,10 +124,11 @@ public enum ConfigKey {
      * object of header name to secret reference ({@code headers.<header>.env} in properties), SECRETS
      * an array of secret references ({@code signing-secrets[0].file} in properties), FILTERS an
      * array of filter objects ({@link FilterReader}; in properties, the same JSON as one value),
-     * OAUTH2 an object ({@link OAuth2}; {@code oauth2.client-secret.env} in properties) or nothing.
+     * OAUTH2 an object ({@link OAuth2}; {@code oauth2.client-secret.env} in properties) or nothing,
+     * TLS an object of file paths ({@code tls.certificate} in properties).
      */
     public enum Type {
-        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS, FILTERS, OAUTH2
+        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS, FILTERS, OAUTH2, TLS
     }
 
     private final Scope scope;
@@ -241,7 +248,7 @@ public enum ConfigKey {
             case DURATION -> DurationConverter.parseDuration(text);
             case TEXT -> text;
             case TOPICS, STRINGS -> text.isEmpty() ? List.of() : List.of(text.split(","));
-            case HEADERS -> java.util.Map.of();
+            case HEADERS, TLS -> java.util.Map.of();
             case SECRETS, FILTERS -> List.of();
             case OAUTH2 -> null;
         };

@@ -110,7 +110,11 @@ final class ConfigReader {
         @SuppressWarnings("unchecked")
         List<SecretRef> signing = (List<SecretRef>) v.get(ConfigKey.TARGET_SIGNING_SECRETS);
         OAuth2 oauth2 = (OAuth2) v.get(ConfigKey.TARGET_OAUTH2);
-        Credentials credentials = part(p, () -> new Credentials(headers, signing, oauth2), Credentials.NONE);
+        @SuppressWarnings("unchecked")
+        Map<String, String> files = (Map<String, String>) v.get(ConfigKey.TARGET_TLS);
+        TargetTls tls = part(p, () -> new TargetTls(files.get(TargetTls.CERTIFICATE), files.get(TargetTls.KEY),
+                files.get(TargetTls.CA)), TargetTls.NONE);
+        Credentials credentials = part(p, () -> new Credentials(headers, signing, oauth2, tls), Credentials.NONE);
         @SuppressWarnings("unchecked")
         List<RouteFilter> filters = (List<RouteFilter>) v.get(ConfigKey.FILTERS);
         return new RouteDraft((String) v.get(ConfigKey.ROUTE_NAME), topics, url == null ? null : SluiceConfig.parseUrl(url),
@@ -200,6 +204,7 @@ final class ConfigReader {
             case SECRETS -> SecretRefsReader.secrets(v, path, this::report);
             case FILTERS -> FilterReader.filters(v, path, this::report);
             case OAUTH2 -> OAuth2Reader.read(v, path, this::report);
+            case TLS -> SecretRefsReader.tls(v, path, this::report);
         };
     }
 

@@ -22,9 +22,11 @@ import java.util.regex.Pattern;
  * @param headers header name (as configured; unique regardless of case) to where its value comes from
  * @param signingSecrets the secrets requests are signed with, in order; empty: not signed
  * @param oauth2 the OAuth2 client credentials whose token each request carries as {@code Authorization: Bearer}; null for none
+ * @param tls the client certificate and CA files of the target's TLS ({@link TargetTls#NONE}: none)
  */
-public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets, OAuth2 oauth2) {
-    /** No headers, no signature. */
+public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets, OAuth2 oauth2, TargetTls tls) {
+    /** No headers, no signature, no token, no TLS files. */
+    /** No headers, no signature, no TLS files. */
     public static final Credentials NONE = new Credentials(Map.of(), List.of());
     /** Most {@code target.headers} of a route. */
     public static final int MAX_HEADERS = 16;
@@ -78,6 +80,9 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
             problems.add(new ConfigProblem(OAuth2.FIELD, "sets Authorization (Bearer), and so does "
                     + HEADERS_FIELD + ".Authorization: give one or the other"));
         }
+        if (tls == null) {
+            problems.add(new ConfigProblem(TargetTls.FIELD, "is required (TargetTls.NONE for none)"));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
@@ -85,9 +90,19 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
         signingSecrets = List.copyOf(signingSecrets);
     }
 
-    /** Static headers and signing secrets, no OAuth2. */
+    /** Static headers and signing secrets, no OAuth2, no TLS files. */
     public Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets) {
-        this(headers, signingSecrets, null);
+        this(headers, signingSecrets, null, TargetTls.NONE);
+    }
+
+    /** Static headers, signing secrets and OAuth2, no TLS files. */
+    public Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets, OAuth2 oauth2) {
+        this(headers, signingSecrets, oauth2, TargetTls.NONE);
+    }
+
+    /** Static headers, signing secrets and TLS files, no OAuth2. */
+    public Credentials(Map<String, SecretHeader> headers, List<SecretRef> signingSecrets, TargetTls tls) {
+        this(headers, signingSecrets, null, tls);
     }
 
     private static void checkHeader(List<ConfigProblem> problems, String name, SecretHeader h, Set<String> seen) {
@@ -123,9 +138,9 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
         }
     }
 
-    /** True when the route sets no header, signs nothing and fetches no token. */
+    /** True when the route sets no header, signs nothing, fetches no token and has no TLS files. */
     public boolean none() {
-        return headers.isEmpty() && signingSecrets.isEmpty() && oauth2 == null;
+        return headers.isEmpty() && signingSecrets.isEmpty() && oauth2 == null && tls.none();
     }
 
     /** Every secret referred to, each once. */
@@ -150,6 +165,6 @@ public record Credentials(Map<String, SecretHeader> headers, List<SecretRef> sig
     @Override
     public String toString() {
         return "Credentials[headers=" + headers + ", signing-secrets=" + signingSecrets
-                + (oauth2 == null ? "" : ", oauth2=" + oauth2) + "]";
+                + (oauth2 == null ? "" : ", oauth2=" + oauth2) + (tls.none() ? "" : ", tls=" + tls.paths()) + "]";
     }
 }

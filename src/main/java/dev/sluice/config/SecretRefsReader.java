@@ -80,6 +80,31 @@ final class SecretRefsReader {
         return ref(n, field, REF_KEYS, report);
     }
 
+    /**
+     * The TLS file paths at {@code path} ({@code certificate}, {@code key}, {@code ca}) by key, the
+     * well-formed ones; {@link TargetTls} checks the paths.
+     */
+    static Map<String, String> tls(JsonNode v, String path, Consumer<ConfigProblem> report) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (!v.isObject()) {
+            report.accept(new ConfigProblem(path, "must be an object of certificate, key, ca (file paths)"));
+            return out;
+        }
+        Set<String> known = Set.of(TargetTls.CERTIFICATE, TargetTls.KEY, TargetTls.CA);
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = path + "." + e.getKey();
+            if (!known.contains(e.getKey())) {
+                report.accept(new ConfigProblem(field, "unknown key (known: " + String.join(", ", new TreeSet<>(known)) + ")"));
+            } else if (!e.getValue().isTextual()) {
+                report.accept(new ConfigProblem(field, "must be a string (an absolute file path)"));
+            } else {
+                out.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        return out;
+    }
+
     /** One reference: an object with exactly one of env, file (and nothing else but {@code known}). */
     private static SecretRef ref(JsonNode n, String field, Set<String> known, Consumer<ConfigProblem> report) {
         if (n == null || !n.isObject()) {

@@ -60,6 +60,7 @@ public class Secrets {
     private final long rereadNanos;
     private final Map<SecretRef, Entry> entries = new ConcurrentHashMap<>();
     private final Set<SecretRef> rereading = ConcurrentHashMap.newKeySet();
+    private final TlsFiles tls;
 
     @Inject
     public Secrets() {
@@ -73,15 +74,22 @@ public class Secrets {
         this.workers = workers;
         this.nanos = nanos;
         this.rereadNanos = reread.toNanos();
+        this.tls = new TlsFiles(workers, nanos, reread, java.time.Clock.systemUTC());
     }
 
-    /** Blocking: the problems of the config's secrets (none: they are kept). For the startup properties. */
+    /** The contents of the routes' TLS files ({@code target.tls}), checked and re-read as secrets are. */
+    public TlsFiles tls() {
+        return tls;
+    }
+
+    /** Blocking: the problems of the config's secrets and TLS files (none: they are kept). For the startup properties. */
     public List<ConfigProblem> check(SluiceConfig config, PathStyle paths) {
         Map<SecretRef, String> values = new HashMap<>();
         List<ConfigProblem> problems = SecretCheck.problems(config, paths, source, values);
         if (problems.isEmpty()) {
             values.forEach(this::keep);
         }
+        problems.addAll(tls.check(config, paths));
         return problems;
     }
 

@@ -95,7 +95,7 @@ public interface SluiceSettings {
         Optional<String> scope();
     }
 
-    /** See {@link ConfigKey#TARGET_URL}, {@link ConfigKey#TARGET_HEADERS}, {@link ConfigKey#TARGET_SIGNING_SECRETS}. */
+    /** See {@link ConfigKey#TARGET_URL}, {@link ConfigKey#TARGET_HEADERS}, {@link ConfigKey#TARGET_SIGNING_SECRETS}, {@link ConfigKey#TARGET_OAUTH2}, {@link ConfigKey#TARGET_TLS}. */
     interface TargetSettings {
         Optional<String> url();
 
@@ -107,6 +107,12 @@ public interface SluiceSettings {
 
         /** OAuth2 client credentials: {@code oauth2.token-url}, {@code oauth2.client-secret.env}, ... ({@link ConfigKey#TARGET_OAUTH2}). */
         Optional<OAuth2Settings> oauth2();
+
+        /**
+         * TLS files ({@link ConfigKey#TARGET_TLS}): {@code tls.certificate}, {@code tls.key}, {@code tls.ca};
+         * a map so that the reader, not SmallRye, names a misspelt key with the route's other problems.
+         */
+        Map<String, String> tls();
     }
 
     /** See {@link OAuth2}. */

@@ -72,8 +72,9 @@ public final class StartupProperties {
 
     private static void put(ObjectNode n, ConfigKey k, Config config, String property) {
         JsonNode value;
-        if (k.type() == ConfigKey.Type.HEADERS || k.type() == ConfigKey.Type.SECRETS) {
-            value = k.type() == ConfigKey.Type.HEADERS ? headers(config, property) : secrets(config, property);
+        if (k.type() == ConfigKey.Type.HEADERS || k.type() == ConfigKey.Type.SECRETS || k.type() == ConfigKey.Type.TLS) {
+            value = k.type() == ConfigKey.Type.HEADERS ? headers(config, property)
+                    : k.type() == ConfigKey.Type.TLS ? tls(config, property) : secrets(config, property);
             if (value == null) {
                 return;
             }
@@ -123,6 +124,19 @@ public final class StartupProperties {
             config.getOptionalValue(name, String.class).ifPresent(v -> h.put(rest.substring(dot + 1), v));
         }
         return headers;
+    }
+
+    /** {@code <property>.<key>} (certificate, key, ca) as the JSON object {@code {"<key>": value}}; null when there is none. */
+    private static JsonNode tls(Config config, String property) {
+        ObjectNode tls = null;
+        String start = property + ".";
+        for (String name : sorted(config, start)) {
+            tls = tls == null ? JSON.objectNode() : tls;
+            ObjectNode t = tls;
+            // every key, known or not: the reader names an unknown one by its property
+            config.getOptionalValue(name, String.class).ifPresent(v -> t.put(name.substring(start.length()), v));
+        }
+        return tls;
     }
 
     /** {@code <property>[i].<key>} as the JSON array of {@code {"<key>": value}}, in index order; null when there is none. */

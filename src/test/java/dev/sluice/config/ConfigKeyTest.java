@@ -126,7 +126,7 @@ class ConfigKeyTest {
                 yield list;
             }
             // an empty default: nothing written but the empty object or array
-            case HEADERS -> v.isObject() && v.isEmpty() ? Map.of() : v;
+            case HEADERS, TLS -> v.isObject() && v.isEmpty() ? Map.of() : v;
             case SECRETS, FILTERS -> v.isArray() && v.isEmpty() ? List.of() : v;
             // none: written as null
             case OAUTH2 -> v.isNull() ? null : v;

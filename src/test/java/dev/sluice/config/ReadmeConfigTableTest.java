@@ -144,7 +144,7 @@ class ReadmeConfigTableTest {
             case DURATION -> DurationConverter.parseDuration(text);
             case TEXT -> text;
             case TOPICS, STRINGS -> List.of(text.split("\\s*,\\s*"));
-            case HEADERS, SECRETS, FILTERS, OAUTH2 -> throw new IllegalArgumentException("no default but none");
+            case HEADERS, SECRETS, FILTERS, OAUTH2, TLS -> throw new IllegalArgumentException("no default but none");
         };
     }
 

@@ -15,10 +15,12 @@ import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import dev.sluice.config.Credentials;
 import dev.sluice.config.SecretRef;
+import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.SecretSource;
 import dev.sluice.config.Secrets;
 import dev.sluice.config.SluiceConfig;
@@ -30,6 +32,7 @@ import dev.sluice.deliver.DeliveryTracing;
 import dev.sluice.deliver.Target;
 import dev.sluice.pipeline.Event;
 import io.opentelemetry.api.trace.Span;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.buffer.Buffer;
@@ -56,6 +59,10 @@ import io.vertx.mutiny.core.Vertx;
  * {@value #INLINE_SIGN_BYTES} bytes. A secret that cannot be read fails the attempt (retriable),
  * its reason naming the reference only. With {@code target.oauth2}, the route's token is added as
  * {@code Authorization: Bearer} and a 401 gets one fresh token and one resend ({@link OAuth2Authorization}).
+ *
+ * <p>A route with {@code target.tls} (a client certificate, a CA) goes through its own client
+ * ({@link TlsClients}); a TLS handshake that fails (the target refuses our certificate or its
+ * missing one, an unknown CA) is a retriable attempt, reason {@code TLS handshake failed: ...}.
  */
 @ApplicationScoped
 public class HttpTarget implements Target {
@@ -72,6 +79,7 @@ public class HttpTarget implements Target {
     private final Executor workers = task -> Infrastructure.getDefaultWorkerPool().execute(task);
     private final OAuth2TokenClient tokenClient;
     private final OAuth2Authorization oauth2;
+    private final TlsClients tlsClients;
 
     HttpTarget(Vertx vertx, DeliveryTracing tracing) {
         this(vertx, tracing, new Secrets(), Clock.systemUTC());
@@ -104,6 +112,12 @@ public class HttpTarget implements Target {
         this.loops = new EventLoops(this.vertx);
         this.tokenClient = new OAuth2TokenClient(this.vertx);
         this.oauth2 = new OAuth2Authorization(new OAuth2Tokens(tokenClient, System::nanoTime), secrets);
+        this.tlsClients = new TlsClients(this.vertx, options, secrets.tls(), workers);
+    }
+
+    /** Each config in force: the TLS clients no route names any more are closed after their last exchange. */
+    void watchConfig(@Observes StartupEvent start, CurrentConfig config) {
+        config.changes().subscribe().with(v -> tlsClients.retain(v.value()));
     }
 
     /** Routes whose target URL is http or https (config validation admits no other). */
@@ -179,7 +193,11 @@ public class HttpTarget implements Target {
             request.putHeader(HttpHeaders.AUTHORIZATION, basicAuthorization(url));
         }
         Buffer body = event.value() == null ? Buffer.buffer() : Buffer.buffer(event.value());
-        return HttpExchange.send(vertx, loops.next(), client, request, body, route.timeout().toMillis(), this::classify)
+        Uni<AttemptOutcome> sent = route.credentials().tls().none()
+                ? HttpExchange.send(vertx, loops.next(), client, request, body, route.timeout().toMillis(), this::classify)
+                : tlsClients.send(route.credentials().tls(), c -> HttpExchange.send(vertx, loops.next(), c, request, body,
+                        route.timeout().toMillis(), this::classify));
+        return sent
                 // an error's text comes from the HTTP client and may quote the URL: never its credentials
                 .map(o -> o.status() == 0 ? new AttemptOutcome(o.kind(), 0, UrlRedaction.scrub(o.reason(), route.targetUrl()),
                         o.retryAfter()) : o);
@@ -209,15 +227,26 @@ public class HttpTarget implements Target {
         if (t instanceof ConnectException) {
             return "connection refused: " + t.getMessage();
         }
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException) {
+                return "TLS handshake failed: " + c.getMessage();
+            }
+        }
         if (t instanceof HttpClosedException) {
             return "connection closed by the target";
         }
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
 
+    /** The TLS clients: for tests. */
+    TlsClients tlsClients() {
+        return tlsClients;
+    }
+
     @PreDestroy
     void close() {
         client.close();
         tokenClient.close();
+        tlsClients.close();
     }
 }
