@@ -7,9 +7,11 @@ import dev.sluice.config.RateLimit;
  * partitions of the route's topics. A group-wide rate limit ({@link RateLimit#groupWide()}) is
  * split by it, so the replicas of a group together send at most the configured rate: each takes
  * {@code perSecond x assigned / total} (rounded down to a thousandth of a token), and the burst
- * likewise (at least one token, or it could never send). A replica assigned none of them (before
- * its first assignment, or when the group has more replicas than partitions) has no records to
- * start, only attempts it may still be finishing; those go at the share of one partition.
+ * likewise (at least one token, or it could never send). A replica assigned none of them (the
+ * group has more replicas than partitions, or they were just revoked) has no records to start,
+ * only attempts it may still be finishing; those go at the share of one partition. Before the
+ * first rebalance no partition count is known ({@code total} 0): the whole rate applies, and no
+ * record has been fetched to spend it on.
  */
 public record PartitionShare(int assigned, int total) {
     /** All of them: a replica alone, or a limit per replica. */
