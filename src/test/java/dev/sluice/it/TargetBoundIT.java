@@ -47,6 +47,10 @@ class TargetBoundIT {
                 .capacity("/adaptive", 4, 40);
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", env.bootstrap());
+        // room for every route's backlog at once: what is measured is each route against its target,
+        // not four saturated routes sharing the global budget (one run under load left "paced"
+        // without a record for a minute while the other three held the budget)
+        config.put("sluice.max-in-flight", "1024");
         try (Kafka kafka = new Kafka(env.bootstrap())) {
             for (String r : ROUTES) {
                 kafka.createTopic("bound." + r, 2);
@@ -119,9 +123,10 @@ class TargetBoundIT {
             }
             assertTrue(SluiceProcess.routeStatus(status, "paced").path("heldBack").path("rate-limit").asDouble() >= 0.5);
         });
-        JsonNode busy = SluiceProcess.routeStatus(app.status(), "busy");
-        assertEquals(busy.path("limit").asInt(), busy.path("inFlight").asInt(), "busy is at its own limit: " + busy);
-        System.out.printf("routesHeldBackByTheirTargetSayWhyAndARouteAtItsOwnLimitDoesNot: %s; busy at %d of %d in flight%n",
-                new java.util.TreeMap<>(now), busy.path("inFlight").asInt(), busy.path("limit").asInt());
+        // busy was held back by its own limit: the sink saw it at 4 at once (a status read is one instant)
+        int busyAtSink = env.sink().stats("/busy").maxConcurrency();
+        assertEquals(4, busyAtSink, "busy ran at its own max-in-flight");
+        System.out.printf("routesHeldBackByTheirTargetSayWhyAndARouteAtItsOwnLimitDoesNot: %s; busy at most %d at the sink "
+                + "(max-in-flight 4)%n", new java.util.TreeMap<>(now), busyAtSink);
     }
 }
