@@ -11,6 +11,8 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import dev.sluice.config.SluiceSettings;
+
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,15 +31,13 @@ import io.vertx.ext.web.RoutingContext;
  *
  * <p>The SSE {@code id} is the event's sequence id: a reconnect with {@code Last-Event-ID: k}
  * resumes at k+1 (or with {@code lagged}, as above). A new subscriber gets the latest
- * {@code config} and {@code status} at once. At most {@link #MAX_SUBSCRIBERS} at a time (more:
+ * {@code config} and {@code status} at once. At most {@code sluice.admin.events.max-subscribers} (32) at a time (more:
  * 503). When the drain finishes, each gets the final {@code drain} event and its stream ends.
  */
 @ApplicationScoped
 public class EventStream implements StatusEvents.Listener {
     private static final Logger LOG = Logger.getLogger(EventStream.class);
     static final String PATH = "/admin/events";
-    /** Subscribers served at once: dashboards and operators, not a fan-out service. */
-    static final int MAX_SUBSCRIBERS = 32;
     /** Events read from the ring at a time (the write stops as soon as the connection is full). */
     private static final int BATCH = 16;
     /** How long a subscriber that cannot take the final events keeps its connection after the drain. */
@@ -46,9 +46,12 @@ public class EventStream implements StatusEvents.Listener {
     private final StatusEvents events;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
+    /** Subscribers served at once: dashboards and operators, not a fan-out service. */
+    private final int maxSubscribers;
 
-    EventStream(StatusEvents events) {
+    EventStream(StatusEvents events, SluiceSettings settings) {
         this.events = events;
+        this.maxSubscribers = settings.admin().events().maxSubscribers();
         events.listen(this);
     }
 
@@ -71,15 +74,25 @@ public class EventStream implements StatusEvents.Listener {
         subscribers.forEach(Subscriber::finish);
     }
 
+    @Override
+    public boolean awaitEnded(long ms) {
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        // not on an event loop: the signal's thread, before the shutdown starts
+        while (count.get() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        return count.get() == 0;
+    }
+
     private void subscribe(RoutingContext ctx) {
         HttpServerResponse response = ctx.response();
         if (events.closed()) {
             refuse(response, "sluice is draining: the status stream is closed");
             return;
         }
-        if (count.incrementAndGet() > MAX_SUBSCRIBERS) {
+        if (count.incrementAndGet() > maxSubscribers) {
             count.decrementAndGet();
-            refuse(response, "too many status stream subscribers (at most " + MAX_SUBSCRIBERS + "); try again later");
+            refuse(response, "too many status stream subscribers (at most " + maxSubscribers + "); try again later");
             return;
         }
         EventRing ring = events.ring();

@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sluice.config.CurrentConfig;
 import dev.sluice.config.Route;
+import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.Watch;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.DeliveryStats;
@@ -28,6 +29,7 @@ import dev.sluice.deliver.RouteMeters;
 import dev.sluice.intake.IntakeState;
 import dev.sluice.lifecycle.Drain;
 import dev.sluice.lifecycle.DrainProgress;
+import dev.sluice.lifecycle.ShutdownRequested;
 import dev.sluice.metrics.ConsumerGauges;
 import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.schedule.AdmissionState;
@@ -37,7 +39,7 @@ import io.vertx.core.Vertx;
 
 /**
  * The one producer of the live status stream (GET /admin/events, see {@link EventStream}): every
- * {@link #TICK}, on a Vert.x timer, it reads the pipeline's non-blocking state and publishes into
+ * {@code sluice.admin.events.tick} (1 s), on a Vert.x timer, it reads the pipeline's non-blocking state and publishes into
  * the {@link EventRing}:
  * <ul>
  * <li>{@code status}: per route in flight, limit, outcome counts and their rates per second since
@@ -53,16 +55,19 @@ import io.vertx.core.Vertx;
 public class StatusEvents {
     private static final Logger LOG = Logger.getLogger(StatusEvents.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Events kept for subscribers that fall behind or reconnect: about four minutes of ticks. */
-    static final int RING_SIZE = 256;
-    static final Duration TICK = Duration.ofSeconds(1);
 
     /** What the stream is told; called on the publishing thread, so it must only schedule work. */
     interface Listener {
         void published();
 
         void closed();
+
+        /** Waits at most {@code ms} for every subscriber's stream to end; false if some did not. */
+        boolean awaitEnded(long ms);
     }
+
+    /** How long a SIGTERM waits for the streams to take their final event before the HTTP server closes. */
+    private static final long FINAL_EVENT_WAIT_MS = 500;
 
     private final CurrentConfig config;
     private final IntakeState intake;
@@ -73,7 +78,8 @@ public class StatusEvents {
     private final DeadLetterState deadLetters;
     private final Drain drain;
     private final Vertx vertx;
-    private final EventRing ring = new EventRing(RING_SIZE);
+    private final EventRing ring;
+    private final Duration tick;
     /** Counts at the previous tick, by route; only the routes of the current config (bounded by it). */
     private Map<String, long[]> previous = Map.of();
     private long previousNanos;
@@ -86,7 +92,10 @@ public class StatusEvents {
     private long timer = -1;
 
     StatusEvents(CurrentConfig config, IntakeState intake, AdmissionState admission, ScheduleState schedule,
-            DeliveryStats stats, ConsumerGauges consumer, DeadLetterState deadLetters, Drain drain, Vertx vertx) {
+            DeliveryStats stats, ConsumerGauges consumer, DeadLetterState deadLetters, Drain drain, Vertx vertx,
+            SluiceSettings settings) {
+        this.ring = new EventRing(settings.admin().events().ringSize());
+        this.tick = settings.admin().events().tick();
         this.config = config;
         this.intake = intake;
         this.admission = admission;
@@ -100,7 +109,7 @@ public class StatusEvents {
 
     synchronized void start(@Observes StartupEvent event) {
         tick();
-        timer = vertx.setPeriodic(TICK.toMillis(), id -> tick());
+        timer = vertx.setPeriodic(Math.max(1, tick.toMillis()), id -> tick());
     }
 
     @PreDestroy
@@ -134,6 +143,10 @@ public class StatusEvents {
 
     /** One tick: runs on the event loop and reads only what answers at once. */
     synchronized void tick() {
+        if (closed) {
+            // the streams ended with their final drain event; nothing follows it
+            return;
+        }
         try {
             Watch.Versioned<SluiceConfig> v = config.versioned();
             if (v.version() != configVersion) {
@@ -148,7 +161,24 @@ public class StatusEvents {
         }
     }
 
+    /**
+     * SIGTERM: Quarkus closes the HTTP server before the drain runs, so the streams get their final
+     * {@code drain} event (phase started) and end now, with a short bounded wait for them to take it.
+     */
+    void onShutdownRequested(@Observes ShutdownRequested r) {
+        onDrain(new DrainProgress(false, r.inFlight(), 0, r.drainTimeoutMs()));
+        close();
+        Listener l = listener;
+        if (l != null && !l.awaitEnded(FINAL_EVENT_WAIT_MS)) {
+            LOG.debug("status stream: some subscribers did not take the final event before the shutdown");
+        }
+    }
+
     void onDrain(@Observes DrainProgress p) {
+        if (!p.finished() && closed) {
+            // SIGTERM already told the subscribers, and ended their streams
+            return;
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("phase", p.finished() ? "finished" : "started");
         m.put("inFlight", p.inFlight());
@@ -156,12 +186,16 @@ public class StatusEvents {
         m.put("timeoutMs", p.timeoutMs());
         synchronized (this) {
             publish("drain", m);
-            if (p.finished()) {
-                closed = true;
-            }
         }
+        if (p.finished()) {
+            close();
+        }
+    }
+
+    private void close() {
+        closed = true;
         Listener l = listener;
-        if (p.finished() && l != null) {
+        if (l != null) {
             l.closed();
         }
     }
