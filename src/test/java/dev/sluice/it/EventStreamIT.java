@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +50,7 @@ class EventStreamIT {
     private static final int IDLE_ROUTES = 12;
     private static final int BACKLOG = 200_000;
     private static final int SINK_MS = 5;
+    private static final int MAX_SUBSCRIBERS = 6;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
     private static TestEnvironment env;
     private static SluiceProcess app;
@@ -87,6 +89,7 @@ class EventStreamIT {
         }
         config.put("sluice.admin.events.tick", "10ms");
         config.put("sluice.admin.events.ring-size", "64");
+        config.put("sluice.admin.events.max-subscribers", String.valueOf(MAX_SUBSCRIBERS));
         config.put("sluice.drain-timeout", DRAIN_TIMEOUT.toSeconds() + "s");
         app = SluiceProcess.start("event-stream", config, List.of("-Xmx256m")).awaitReady(Duration.ofSeconds(90));
         await().atMost(Duration.ofSeconds(60)).until(() -> env.sink().stats("/orders").acceptedCount() > 500);
@@ -166,6 +169,39 @@ class EventStreamIT {
 
     private static int delivered() {
         return env.sink().stats("/orders").acceptedCount();
+    }
+
+    @Test
+    @Order(0)
+    void subscribersBeyondTheCapAreRefusedWith503UntilOneLeaves() throws IOException {
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < MAX_SUBSCRIBERS; i++) {
+                Socket s = open(0, null);
+                s.setSoTimeout(2000);
+                open.add(s);
+                assertEquals("status", read(reader(s), e -> e.type().equals("status"), 10).stream()
+                        .reduce((a, b) -> b).orElseThrow().type(), "subscriber " + i + " is served");
+            }
+            HttpResponse<String> refused = app.request("GET", "/admin/events", Map.of(), null);
+            System.out.printf("subscribersBeyondTheCapAreRefusedWith503UntilOneLeaves: %d %s%n", refused.statusCode(),
+                    refused.body());
+            assertEquals(503, refused.statusCode());
+            assertTrue(refused.body().contains("too many status stream subscribers"), refused.body());
+            open.remove(0).close();
+            // the server sees the close on its next write (a tick), then takes a new subscriber
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                try (Socket s = open(0, null)) {
+                    s.setSoTimeout(2000);
+                    BufferedReader in = reader(s);
+                    assertTrue(in.readLine().startsWith("HTTP/1.1 200"), "a place is free again");
+                }
+            });
+        } finally {
+            for (Socket s : open) {
+                s.close();
+            }
+        }
     }
 
     @Test
