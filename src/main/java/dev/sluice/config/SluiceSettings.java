@@ -172,6 +172,28 @@ public interface SluiceSettings {
          */
         @WithName("read-token")
         Optional<String> readToken();
+
+        /** The live status stream, GET /admin/events. */
+        EventsSettings events();
+    }
+
+    interface EventsSettings {
+        /** How often a status event is published. */
+        @WithDefault("1s")
+        Duration tick();
+
+        /**
+         * Events kept for subscribers that fall behind or reconnect (Last-Event-ID); one further
+         * behind skips ahead and is told how many it missed. The stream's whole memory.
+         */
+        @WithName("ring-size")
+        @WithDefault("256")
+        int ringSize();
+
+        /** Subscribers served at once; more are refused with 503. */
+        @WithName("max-subscribers")
+        @WithDefault("32")
+        int maxSubscribers();
     }
 
     /** Dev mode only. */

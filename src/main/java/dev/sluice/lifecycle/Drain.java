@@ -3,6 +3,7 @@ package dev.sluice.lifecycle;
 import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
@@ -29,10 +30,13 @@ public class Drain {
     private final CurrentConfig config;
     private final Stopping stopping;
     private final Duration timeout;
+    private final Event<DrainProgress> progress;
     private volatile boolean draining;
     private volatile long deadlineNanos;
 
-    Drain(AdmissionState admission, ScheduleState schedule, CurrentConfig config, Stopping stopping, SluiceSettings settings) {
+    Drain(AdmissionState admission, ScheduleState schedule, CurrentConfig config, Stopping stopping, SluiceSettings settings,
+            Event<DrainProgress> progress) {
+        this.progress = progress;
         this.admission = admission;
         this.schedule = schedule;
         this.config = config;
@@ -48,6 +52,7 @@ public class Drain {
         stopping.begin();
         int before = admission.inFlight();
         int left = before;
+        report(new DrainProgress(false, before, 0, timeout.toMillis()));
         // wait in steps of a second, saying how it goes: a drain is something to watch, not a sleep
         while (left > 0 && remaining().compareTo(Duration.ZERO) > 0) {
             Duration step = remaining().compareTo(Duration.ofSeconds(1)) < 0 ? remaining() : Duration.ofSeconds(1);
@@ -63,6 +68,16 @@ public class Drain {
         } else {
             LOG.warnf("drain: %d records still in flight after %d ms (%s); they are not committed and will be redelivered",
                     left, tookMs, where());
+        }
+        report(new DrainProgress(true, left, tookMs, timeout.toMillis()));
+    }
+
+    /** Tells the observers (the live status stream); none of them may hold the drain up or fail it. */
+    private void report(DrainProgress p) {
+        try {
+            progress.fire(p);
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "drain: an observer of the drain's progress failed");
         }
     }
 

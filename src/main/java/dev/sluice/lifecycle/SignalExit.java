@@ -1,6 +1,7 @@
 package dev.sluice.lifecycle;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
@@ -22,6 +23,13 @@ import sun.misc.Signal;
 @ApplicationScoped
 class SignalExit {
     private static final Logger LOG = Logger.getLogger(SignalExit.class);
+    private final Drain drain;
+    private final Event<ShutdownRequested> requested;
+
+    SignalExit(Drain drain, Event<ShutdownRequested> requested) {
+        this.drain = drain;
+        this.requested = requested;
+    }
 
     void install(@Observes StartupEvent event) {
         if (LaunchMode.current() != LaunchMode.NORMAL) {
@@ -31,6 +39,11 @@ class SignalExit {
             try {
                 Signal.handle(new Signal(name), signal -> {
                     LOG.infof("SIG%s received: draining, then exiting", signal.getName());
+                    try {
+                        requested.fire(new ShutdownRequested(drain.inFlight(), drain.remaining().toMillis()));
+                    } catch (RuntimeException e) {
+                        LOG.debugf(e, "an observer of the shutdown request failed");
+                    }
                     Quarkus.asyncExit(0);
                 });
             } catch (IllegalArgumentException e) {

@@ -103,6 +103,16 @@ public class ConsumerGauges {
         paused.follow(next.assigned());
     }
 
+    /** Lag per partition as of the latest reading (absent where unknown); never waits for the consumer. */
+    public java.util.Map<TopicPartition, Long> lag() {
+        return state.lag();
+    }
+
+    /** Partitions the consumer had paused at the latest reading; never waits for the consumer. */
+    public java.util.Set<TopicPartition> paused() {
+        return state.paused();
+    }
+
     @PreDestroy
     synchronized void stop() {
         stopped = true;

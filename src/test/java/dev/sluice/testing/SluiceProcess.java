@@ -144,6 +144,11 @@ public final class SluiceProcess implements AutoCloseable {
         return port > 0 && (ready ? get("/q/health/ready") == 200 : get("/q/health/live") > 0);
     }
 
+    /** The HTTP port the app listens on (known once it listens). */
+    public int port() {
+        return port;
+    }
+
     /** HTTP status of a GET on the app, or -1 when it does not answer. */
     public int get(String path) {
         try {
