@@ -40,6 +40,8 @@ public class TargetBoundGauges {
     public record View(boolean bound, Map<String, Double> heldBack) {
     }
 
+    private static final View NOT_SAMPLED = view(new TargetBound(), "");
+
     private final MeterRegistry registry;
     private final CurrentConfig config;
     private final ScheduleState schedule;
@@ -76,11 +78,7 @@ public class TargetBoundGauges {
         for (Route r : routes) {
             RouteMeters m = stats.find(r.name());
             windows.sample(r, schedule.route(r.name()), m == null ? 0 : m.retriesWaiting());
-            Map<String, Double> held = new LinkedHashMap<>();
-            for (TargetBound.Reason reason : TargetBound.Reason.values()) {
-                held.put(reason.label(), windows.heldBack(r.name(), reason));
-            }
-            next.put(r.name(), new View(windows.bound(r.name()), java.util.Collections.unmodifiableMap(held)));
+            next.put(r.name(), view(windows, r.name()));
         }
         Set<String> names = next.keySet();
         windows.retain(names);
@@ -90,15 +88,16 @@ public class TargetBoundGauges {
 
     /** The route's latest decision, for status; not bound (and nothing held) before its first sample. */
     public View view(String route) {
-        View v = latest.get(route);
-        if (v != null) {
-            return v;
-        }
-        Map<String, Double> none = new LinkedHashMap<>();
+        return latest.getOrDefault(route, NOT_SAMPLED);
+    }
+
+    /** A route's decision as {@code windows} have it (a route they never sampled: not bound, nothing held). */
+    private static View view(TargetBound windows, String route) {
+        Map<String, Double> held = new LinkedHashMap<>();
         for (TargetBound.Reason reason : TargetBound.Reason.values()) {
-            none.put(reason.label(), 0.0);
+            held.put(reason.label(), windows.heldBack(route, reason));
         }
-        return new View(false, none);
+        return new View(windows.bound(route), java.util.Collections.unmodifiableMap(held));
     }
 
     private double bound(String route) {
