@@ -121,6 +121,10 @@ public class EventStream implements StatusEvents.Listener {
         }
         response.write(first.toString());
         s.pump();
+        if (events.closed()) {
+            // the stream closed while this one was joining: it missed closed()'s finish, so it ends here
+            s.finish();
+        }
     }
 
     private static boolean isId(String value) {

@@ -307,6 +307,9 @@ class EventStreamIT {
             s.setSoTimeout((int) DRAIN_TIMEOUT.toMillis() + 5000);
             sockets.add(s);
             BufferedReader in = reader(s);
+            // a dashboard that is connected: it has its first status (one still joining when the signal comes gets 503)
+            assertEquals("status", read(in, e -> e.type().equals("status"), 10).stream()
+                    .reduce((a, b) -> b).orElseThrow().type(), "subscriber " + i + " is served");
             // read to the final drain event, keeping only the drain events (the ticks are many), then the end of the stream
             streams.add(CompletableFuture.supplyAsync(() -> {
                 try {
