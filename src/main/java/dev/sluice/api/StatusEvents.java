@@ -278,6 +278,7 @@ public class StatusEvents {
         long[] before = previous.get(r.name());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", r.name());
+        m.put("paused", r.paused());
         m.put("inFlight", scheduled == null ? 0 : scheduled.inFlight());
         m.put("limit", scheduled == null ? r.maxInFlight() : scheduled.limit());
         m.put("delivered", now[0]);

@@ -113,6 +113,7 @@ public class StatusResource {
         // null only in the instant between a config change and its meters (see DeliveryStats)
         RouteMeters c = stats.find(r.name());
         m.put("name", r.name());
+        m.put("paused", r.paused());
         m.put("topics", r.topics());
         m.put("inFlight", scheduled == null ? 0 : scheduled.inFlight());
         m.put("limit", scheduled == null ? r.maxInFlight() : scheduled.limit());

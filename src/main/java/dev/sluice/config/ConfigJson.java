@@ -81,6 +81,7 @@ public final class ConfigJson {
             // paths only, never a file's contents
             case TARGET_TLS -> tls(r.credentials().tls());
             case FILTERS -> filters(r.filters());
+            case PAUSED -> r.paused();
         };
     }
 
@@ -159,6 +160,8 @@ public final class ConfigJson {
             holder.put(leaf, i);
         } else if (value instanceof Double d) {
             holder.put(leaf, d);
+        } else if (value instanceof Boolean b) {
+            holder.put(leaf, b);
         } else if (value instanceof Duration d) {
             holder.put(leaf, format(d));
         } else if (value instanceof com.fasterxml.jackson.databind.JsonNode json) {

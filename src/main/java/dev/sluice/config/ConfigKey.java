@@ -112,7 +112,14 @@ public enum ConfigKey {
      * (kafka.header.NAME) and the key (kafka.key), all of which must match: exact, prefix, suffix,
      * all, any, not, cesql (see "Filters"). A declined record counts as filtered. Default: none (every record).
      */
-    FILTERS(Scope.ROUTE, "filters", Type.FILTERS, "");
+    FILTERS(Scope.ROUTE, "filters", Type.FILTERS, ""),
+    /**
+     * A paused route takes no new records; those in flight finish. Its records wait in Kafka (its
+     * topics' partitions are not fetched) and resume continues where it stopped. Durable: part of
+     * the config, so every replica, and one that restarts, agrees. Every route reading a topic must
+     * be paused with it (pausing one of several routes on a topic is refused, for now).
+     */
+    PAUSED(Scope.ROUTE, "paused", Type.BOOLEAN, "false");
 
     /** Where a key sits: at the top of the document ({@code sluice.*}) or in each route. */
     public enum Scope {
@@ -128,7 +135,7 @@ public enum ConfigKey {
      * TLS an object of file paths ({@code tls.certificate} in properties).
      */
     public enum Type {
-        INT, NUMBER, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS, FILTERS, OAUTH2, TLS
+        INT, NUMBER, BOOLEAN, DURATION, TEXT, TOPICS, STRINGS, HEADERS, SECRETS, FILTERS, OAUTH2, TLS
     }
 
     private final Scope scope;
@@ -245,6 +252,7 @@ public enum ConfigKey {
         return switch (type) {
             case INT -> Integer.valueOf(text);
             case NUMBER -> Double.valueOf(text);
+            case BOOLEAN -> Boolean.valueOf(text);
             case DURATION -> DurationConverter.parseDuration(text);
             case TEXT -> text;
             case TOPICS, STRINGS -> text.isEmpty() ? List.of() : List.of(text.split(","));

@@ -121,7 +121,7 @@ final class ConfigReader {
                 (Integer) v.get(ConfigKey.ROUTE_MAX_IN_FLIGHT), (Duration) v.get(ConfigKey.TIMEOUT), retry,
                 (String) v.get(ConfigKey.DEAD_LETTER_TOPIC), (Expects) v.get(ConfigKey.EXPECTS),
                 (Integer) v.get(ConfigKey.MAX_VALUE_BYTES), (Ordering) v.get(ConfigKey.ORDERING), concurrency, rate, forward,
-                credentials, filters);
+                credentials, filters, (Boolean) v.get(ConfigKey.PAUSED));
     }
 
     /**
@@ -196,6 +196,7 @@ final class ConfigReader {
         return switch (k.type()) {
             case INT -> v.isIntegralNumber() && v.canConvertToInt() ? v.asInt() : malformed(path, "must be an integer", dflt);
             case NUMBER -> v.isNumber() ? v.asDouble() : malformed(path, "must be a number", dflt);
+            case BOOLEAN -> v.isBoolean() ? v.asBoolean() : malformed(path, "must be true or false", dflt);
             case DURATION -> duration(v, path, (Duration) dflt);
             case TEXT -> choice(k, v.isTextual() ? v.asText() : malformed(path, "must be a string", dflt), path);
             case TOPICS -> strings(v, path, SluiceConfig.MAX_TOPICS_PER_ROUTE, "an array of topic names", " topics");

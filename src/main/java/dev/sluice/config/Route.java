@@ -21,7 +21,7 @@ import java.util.List;
 public record Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
         Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials,
-        List<RouteFilter> filters) {
+        List<RouteFilter> filters, boolean paused) {
 
     /** Default of {@code max-value-bytes} ({@link ConfigKey#MAX_VALUE_BYTES}). */
     public static final int DEFAULT_MAX_VALUE_BYTES = (Integer) ConfigKey.MAX_VALUE_BYTES.defaultValue();
@@ -38,7 +38,7 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
     public Route {
         List<ConfigProblem> problems = new ArrayList<>();
         new RouteDraft(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
-                ordering, concurrency, rateLimit, forwardHeaders, credentials, filters).check(problems, "", null);
+                ordering, concurrency, rateLimit, forwardHeaders, credentials, filters, paused).check(problems, "", null);
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
@@ -48,6 +48,20 @@ public record Route(String name, List<String> topics, URI targetUrl, int maxInFl
     }
 
     /** A route that takes every record of its topics. */
+    /** A route that is not paused. */
+    public Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout, RetryPolicy retry,
+            String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering, Concurrency concurrency,
+            RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials, List<RouteFilter> filters) {
+        this(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes, ordering,
+                concurrency, rateLimit, forwardHeaders, credentials, filters, false);
+    }
+
+    /** This route, paused or not. */
+    public Route paused(boolean paused) {
+        return new Route(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
+                ordering, concurrency, rateLimit, forwardHeaders, credentials, filters, paused);
+    }
+
     public Route(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout, RetryPolicy retry,
             String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering, Concurrency concurrency,
             RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials) {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlight, Duration timeout,
         RetryPolicy retry, String deadLetterTopic, Expects expects, int maxValueBytes, Ordering ordering,
         Concurrency concurrency, RateLimit rateLimit, List<String> forwardHeaders, Credentials credentials,
-        List<RouteFilter> filters) {
+        List<RouteFilter> filters, boolean paused) {
 
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
@@ -33,13 +33,13 @@ record RouteDraft(String name, List<String> topics, URI targetUrl, int maxInFlig
     static RouteDraft of(Route r) {
         return new RouteDraft(r.name(), r.topics(), r.targetUrl(), r.maxInFlight(), r.timeout(), r.retry(),
                 r.deadLetterTopic(), r.expects(), r.maxValueBytes(), r.ordering(), r.concurrency(), r.rateLimit(),
-                r.forwardHeaders(), r.credentials(), r.filters());
+                r.forwardHeaders(), r.credentials(), r.filters(), r.paused());
     }
 
     /** The route; call only once {@link #check} found nothing. */
     Route route() {
         return new Route(name, topics, targetUrl, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
-                ordering, concurrency, rateLimit, forwardHeaders, credentials, filters);
+                ordering, concurrency, rateLimit, forwardHeaders, credentials, filters, paused);
     }
 
     /**

@@ -77,6 +77,9 @@ public interface SluiceSettings {
 
         /** The route's filters: the JSON array of the admin API's {@code filters}, as one value. */
         Optional<String> filters();
+
+        /** See {@link ConfigKey#PAUSED}. */
+        Optional<String> paused();
     }
 
     /** See {@link ConfigKey#ADAPTIVE_MIN}, {@link ConfigKey#ADAPTIVE_MAX}. */

@@ -212,6 +212,9 @@ public final class StartupProperties {
             return switch (type) {
                 case INT -> JSON.numberNode(Integer.parseInt(text.trim()));
                 case NUMBER -> JSON.numberNode(Double.parseDouble(text.trim()));
+                // anything but true or false stays text: the reader refuses it, naming the property
+                case BOOLEAN -> "true".equalsIgnoreCase(text.trim()) || "false".equalsIgnoreCase(text.trim())
+                        ? JSON.booleanNode(Boolean.parseBoolean(text.trim())) : JSON.textNode(text);
                 // the filters are the JSON array of the admin API, written as one value
                 case FILTERS -> filters(text);
                 default -> JSON.textNode(text);

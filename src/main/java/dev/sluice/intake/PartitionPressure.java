@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -16,6 +17,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.sluice.config.Channels;
+import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.Route;
+import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.schedule.PartitionGate;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -66,12 +70,51 @@ public class PartitionPressure implements PartitionGate {
     };
     /** A resume task is queued on the polling thread and has not yet read the state. */
     private final AtomicBoolean applyQueued = new AtomicBoolean();
+    /** The topics paused for their routes, as last applied (for the log line when it changes). */
+    private volatile Set<String> pausedTopics = Set.of();
 
-    PartitionPressure(KafkaClientService clients, SluiceSettings settings,
+    @Inject
+    PartitionPressure(KafkaClientService clients, SluiceSettings settings, CurrentConfig config,
             @ConfigProperty(name = Channels.INTAKE_PROPERTIES + "max.poll.records", defaultValue = "500") int maxPollRecords) {
+        this(clients, settings, maxPollRecords);
+        // the watch emits the current snapshot at once, then every newer one
+        config.changes().subscribe().with(v -> pauseTopics(pausedTopics(v.value())));
+    }
+
+    PartitionPressure(KafkaClientService clients, SluiceSettings settings, int maxPollRecords) {
         this.clients = clients;
         this.rules = new PauseRules(settings.maxWaitingPerPartition(), settings.maxWaiting(), maxPollRecords);
         PollGate.install(this);
+    }
+
+    /**
+     * The topics whose every route is paused ({@code paused}): their partitions are not fetched, so
+     * their records wait in Kafka, and what they had received waits in staging (bounded as any
+     * partition's) until a resume. The config refuses a paused route on a topic another route reads
+     * and is not paused, so this is every paused route's topics.
+     */
+    static Set<String> pausedTopics(SluiceConfig config) {
+        Set<String> paused = new HashSet<>();
+        Set<String> running = new HashSet<>();
+        for (Route r : config.routes()) {
+            (r.paused() ? paused : running).addAll(r.topics());
+        }
+        paused.removeAll(running);
+        return paused;
+    }
+
+    /** The topics whose routes are all paused from now on: paused on the consumer, or resumed. */
+    void pauseTopics(Set<String> topics) {
+        Set<String> before = pausedTopics;
+        pausedTopics = Set.copyOf(topics);
+        boolean released = rules.pauseTopics(topics);
+        if (!before.equals(pausedTopics)) {
+            LOG.infof("paused routes' topics, not fetched: %s", topics.isEmpty() ? "none" : new java.util.TreeSet<>(topics));
+        }
+        apply();
+        if (released) {
+            onRelease.run(); // the staged records of the resumed topics may start
+        }
     }
 
     /** A record of this partition started waiting behind its lane or for a route permit. */

@@ -38,6 +38,8 @@ final class PauseRules {
     private final Set<TopicPartition> heldBack = new HashSet<>();
     /** Partitions paused for their records received and waiting. */
     private final Set<TopicPartition> full = new HashSet<>();
+    /** Topics whose every route is paused: their partitions are not fetched and their staged records wait. */
+    private Set<String> pausedTopics = Set.of();
     /** The whole assignment held. */
     private boolean holdAll;
     private boolean stopping;
@@ -113,6 +115,21 @@ final class PauseRules {
         return releaseIfRoom();
     }
 
+    /**
+     * The topics whose routes are all paused now; true if a topic is no longer paused (its
+     * partitions resume and their staged records may start).
+     */
+    synchronized boolean pauseTopics(Set<String> topics) {
+        boolean released = !topics.containsAll(pausedTopics);
+        pausedTopics = Set.copyOf(topics);
+        releaseIfRoom();
+        return released;
+    }
+
+    synchronized boolean topicPaused(TopicPartition tp) {
+        return pausedTopics.contains(tp.topic());
+    }
+
     /** Stopping: the whole assignment stays paused from now on. */
     synchronized void stop() {
         stopping = true;
@@ -127,15 +144,16 @@ final class PauseRules {
     synchronized Set<TopicPartition> wanted(Collection<TopicPartition> assignment) {
         Set<TopicPartition> pause = new HashSet<>();
         for (TopicPartition tp : assignment) {
-            if (holdAll || heldBack.contains(tp) || full.contains(tp)) {
+            if (holdAll || heldBack.contains(tp) || full.contains(tp) || pausedTopics.contains(tp.topic())) {
                 pause.add(tp);
             }
         }
         return pause;
     }
 
+    /** Whether the partition's staged records wait: held back for its lanes, or its topic's routes are paused. */
     synchronized boolean heldBack(TopicPartition tp) {
-        return heldBack.contains(tp);
+        return heldBack.contains(tp) || pausedTopics.contains(tp.topic());
     }
 
     synchronized int heldBackCount() {
@@ -156,11 +174,12 @@ final class PauseRules {
         return false;
     }
 
-    /** Records received and not started of partitions not held back. */
+    /** Records received and not started of partitions not held back (nor of a paused topic). */
     private int eligible() {
         int n = 0;
         for (Map.Entry<TopicPartition, int[]> e : queued.entrySet()) {
-            if (!heldBack.contains(e.getKey())) {
+            // a paused topic's records wait for its routes' resume: they must not hold the other topics
+            if (!heldBack.contains(e.getKey()) && !pausedTopics.contains(e.getKey().topic())) {
                 n += e.getValue()[0];
             }
         }

@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -73,6 +74,31 @@ class ConfigJsonTest {
         assertEquals(4, written.at("/routes/0/adaptive/min").asInt());
         assertEquals(200, written.at("/routes/0/adaptive/max").asInt());
         assertEquals(config, ConfigJson.read(written));
+    }
+
+    @Test
+    void pausedIsFalseByDefaultIsReadAndWrittenAndMustBeABoolean() throws Exception {
+        assertEquals(false, ConfigJson.read(doc("")).routes().get(0).paused());
+        SluiceConfig paused = ConfigJson.read(doc(",\"paused\":true"));
+        assertEquals(true, paused.routes().get(0).paused());
+        assertEquals(true, ConfigJson.write(paused, MAPPER).at("/routes/0/paused").asBoolean());
+        assertEquals(paused, ConfigJson.read(ConfigJson.write(paused, MAPPER)));
+        assertEquals(List.of("routes[0].paused: must be true or false"),
+                problems(",\"paused\":\"yes\"").stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void aPausedRouteOnATopicAnotherRouteReadsUnpausedIsRefusedNamingThatRoute() throws Exception {
+        String two = "{\"routes\":[{\"name\":\"billing\",\"topics\":[\"orders\"],\"target\":{\"url\":\"http://localhost:1/b\"}%s},"
+                + "{\"name\":\"audit\",\"topics\":[\"orders\",\"refunds\"],\"target\":{\"url\":\"http://localhost:1/a\"}%s}]}";
+        JsonNode one = MAPPER.readTree(String.format(two, ",\"paused\":true", ""));
+        List<ConfigProblem> problems = assertThrows(InvalidConfigException.class, () -> ConfigJson.read(one)).problems();
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("routes[0].paused", problems.get(0).field());
+        assertTrue(problems.get(0).message().contains("route 'audit' also reads topic 'orders'"), problems.get(0).message());
+        // both paused: every route of the topic stops, which is what pausing does
+        SluiceConfig both = ConfigJson.read(MAPPER.readTree(String.format(two, ",\"paused\":true", ",\"paused\":true")));
+        assertTrue(both.routes().stream().allMatch(Route::paused));
     }
 
     @Test

@@ -118,6 +118,7 @@ class ConfigKeyTest {
         return switch (k.type()) {
             case INT -> v.isNumber() ? v.asInt() : Integer.valueOf(v.asText());
             case NUMBER -> v.isNumber() ? v.asDouble() : Double.valueOf(v.asText());
+            case BOOLEAN -> v.isBoolean() ? v.asBoolean() : Boolean.valueOf(v.asText());
             case DURATION -> DurationConverter.parseDuration(v.asText());
             case TEXT -> v.asText();
             case TOPICS, STRINGS -> {

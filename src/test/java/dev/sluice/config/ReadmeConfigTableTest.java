@@ -141,6 +141,7 @@ class ReadmeConfigTableTest {
         return switch (k.type()) {
             case INT -> Integer.valueOf(text);
             case NUMBER -> Double.valueOf(text);
+            case BOOLEAN -> Boolean.valueOf(text);
             case DURATION -> DurationConverter.parseDuration(text);
             case TEXT -> text;
             case TOPICS, STRINGS -> List.of(text.split("\\s*,\\s*"));

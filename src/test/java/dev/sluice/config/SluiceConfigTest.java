@@ -52,7 +52,7 @@ class SluiceConfigTest {
         /** The values unchecked, as a reader holds them before building the snapshot. */
         RouteDraft draft() {
             return new RouteDraft(name, topics, url, maxInFlight, timeout, retry, deadLetterTopic, expects, maxValueBytes,
-                    ordering, concurrency, rateLimit, List.of(), Credentials.NONE, List.of());
+                    ordering, concurrency, rateLimit, List.of(), Credentials.NONE, List.of(), false);
         }
 
         Route build() {

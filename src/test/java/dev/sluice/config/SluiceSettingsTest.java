@@ -1,6 +1,7 @@
 package dev.sluice.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,16 @@ class SluiceSettingsTest {
                 "sluice.routes.orders.rate-limit.scope", "group")));
         assertEquals(List.of("sluice.routes.orders.rate-limit.scope: has no effect without per-second; was group"),
                 off.problems().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void aRouteMayStartPausedFromPropertiesAndABadValueIsRefusedByItsKey() {
+        assertTrue(fromProperties(Map.of("sluice.routes.orders.paused", "true")).routes().get(0).paused());
+        assertFalse(fromProperties(Map.of()).routes().get(0).paused());
+        InvalidConfigException bad = assertThrows(InvalidConfigException.class,
+                () -> fromProperties(Map.of("sluice.routes.orders.paused", "sometimes")));
+        assertEquals(List.of("sluice.routes.orders.paused: must be true or false"),
+                bad.problems().stream().map(ConfigProblem::toString).toList());
     }
 
     @Test

@@ -93,4 +93,24 @@ class PauseRulesTest {
         assertFalse(rules.started(P0), "a record of P0 counted before the revocation");
         assertFalse(rules.polled(Map.of(P0, 1)), "P0 counts from zero again");
     }
+
+    @Test
+    void aPausedTopicIsNotFetchedItsStagedRecordsWaitAndTheyDoNotHoldTheOtherTopics() {
+        TopicPartition other = new TopicPartition("u", 0);
+        List<TopicPartition> all = List.of(P0, P1, other);
+        PauseRules rules = new PauseRules(100, 20, 10); // whole assignment at max(20, 20) = 20; one partition full at 100
+        assertFalse(rules.pauseTopics(Set.of("t")), "pausing releases nothing");
+        assertEquals(Set.of(P0, P1), rules.wanted(all), "both partitions of t are paused, u is fetched");
+        assertTrue(rules.heldBack(P0), "t's staged records wait");
+        assertFalse(rules.heldBack(other));
+        assertEquals(0, rules.heldBackCount(), "not held back for lanes: the lanes' count is unchanged");
+        // what t had received before the pause applied must not hold u: 30 of t staged, 19 of u
+        rules.polled(Map.of(P0, 15, P1, 15));
+        assertFalse(rules.polled(Map.of(other, 19)), "u's 19 alone are below the high mark");
+        assertEquals(Set.of(P0, P1), rules.wanted(all), "u is still fetched");
+        assertTrue(rules.pauseTopics(Set.of()), "resume: t is released");
+        assertFalse(rules.heldBack(P0), "its staged records may start");
+        assertTrue(rules.polled(Map.of(other, 1)), "now 50 received count: the whole assignment is held");
+        assertEquals(Set.of(P0, P1, other), rules.wanted(all));
+    }
 }
