@@ -46,6 +46,7 @@ import io.vertx.core.Vertx;
  * the previous tick, lag and paused partitions (the latest consumer reading, see ConsumerGauges);</li>
  * <li>{@code config}: when a new config version is in force (its version and route names; the
  * config holds secret references only, and not even those are sent);</li>
+ * <li>{@code route}: when the config in force pauses or resumes a route;</li>
  * <li>{@code failure}: when a route's dead letters cannot be written, and when they can again;</li>
  * <li>{@code drain}: when the drain starts and when it finishes, after which the stream ends.</li>
  * </ul>
@@ -85,6 +86,8 @@ public class StatusEvents {
     private long previousNanos;
     private long configVersion = -1;
     private Set<String> degraded = Set.of();
+    /** Routes paused in the config last seen (bounded by it). */
+    private Set<String> paused = Set.of();
     private volatile EventRing.Entry latestStatus;
     private volatile EventRing.Entry latestConfig;
     private volatile Listener listener;
@@ -152,6 +155,7 @@ public class StatusEvents {
             if (v.version() != configVersion) {
                 configVersion = v.version();
                 latestConfig = publish("config", configEvent(v));
+                pauses(v);
             }
             failures();
             latestStatus = publish("status", statusEvent(v.value()));
@@ -219,7 +223,31 @@ public class StatusEvents {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", v.version());
         m.put("routes", v.value().routes().stream().map(Route::name).toList());
+        m.put("paused", v.value().routes().stream().filter(Route::paused).map(Route::name).toList());
         return m;
+    }
+
+    /**
+     * A {@code route} event for each route paused or resumed by the config now in force (one that
+     * comes paused counts as paused; the first config seen tells only of paused routes).
+     */
+    private void pauses(Watch.Versioned<SluiceConfig> v) {
+        Set<String> now = new java.util.HashSet<>();
+        for (Route r : v.value().routes()) {
+            if (r.paused()) {
+                now.add(r.name());
+            }
+        }
+        for (Route r : v.value().routes()) {
+            if (r.paused() != paused.contains(r.name())) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("route", r.name());
+                m.put("paused", r.paused());
+                m.put("configVersion", v.version());
+                publish("route", m);
+            }
+        }
+        paused = Set.copyOf(now);
     }
 
     /** A failure event for each route whose dead letters became unwritable, or writable again. */

@@ -123,6 +123,27 @@ class PauseResumeIT {
                 JSON.writeValueAsBytes(config));
     }
 
+    /** Opens GET /admin/events; every line read goes to the list returned, until the stream ends. */
+    private static List<String> subscribe() {
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                .sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + app.port() + "/admin/events"))
+                        .build(), HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().forEach(lines::add));
+        return lines;
+    }
+
+    /** The data of each {@code route} event read so far. */
+    private static List<JsonNode> routeEvents(List<String> lines) throws Exception {
+        List<JsonNode> events = new ArrayList<>();
+        for (int i = 0; i + 1 < lines.size(); i++) {
+            if (lines.get(i).equals("event: route") && lines.get(i + 1).startsWith("data: ")) {
+                events.add(JSON.readTree(lines.get(i + 1).substring(6)));
+            }
+        }
+        return events;
+    }
+
     private static int delivered() {
         return env.sink().stats("/orders").acceptedCount();
     }
@@ -138,8 +159,17 @@ class PauseResumeIT {
     void aPausedRouteTakesNoNewRecordsItsInFlightOnesFinishAndTheOtherRouteGoesOn() throws Exception {
         send(TOPIC, keyed(0, FIRST));
         await().atMost(Duration.ofSeconds(60)).until(() -> delivered() >= 40);
+        List<String> stream = subscribe();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stream.contains("event: status"));
         HttpResponse<String> put = putPaused(true, false);
         assertEquals(200, put.statusCode(), put.body());
+        long version = JSON.readTree(put.body()).path("version").asLong();
+        // the status stream tells its subscribers
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeEvents(stream).size() == 1);
+        JsonNode event = routeEvents(stream).get(0);
+        assertEquals("orders", event.path("route").asText(), event.toString());
+        assertTrue(event.path("paused").asBoolean(), event.toString());
+        assertEquals(version, event.path("configVersion").asLong(), event.toString());
         await().atMost(Duration.ofSeconds(10)).until(() -> SluiceProcess.routeStatus(app.status(), "orders").path("paused").asBoolean());
         // those in flight finish (answered 200, counted), then nothing more arrives
         await().atMost(Duration.ofSeconds(10)).until(() -> env.sink().stats("/orders").inService() == 0
