@@ -176,6 +176,18 @@ public class PartitionPressure implements PartitionGate {
         }
     }
 
+    /** A route has its share of the waiting records, or no longer: its topics are held back, or released. */
+    @Override
+    public void crowded(String route, Set<String> topics, boolean crowded) {
+        boolean released = rules.crowded(route, topics, crowded);
+        LOG.debugf("route %s %s: topics held back for crowded routes %s", route, crowded ? "crowded" : "no longer crowded",
+                rules.crowdedTopics());
+        apply();
+        if (released) {
+            onRelease.run(); // the staged records of the released topics may start
+        }
+    }
+
     /** Stopping: the whole assignment stays paused. */
     public void stop() {
         rules.stop();

@@ -40,6 +40,10 @@ final class PauseRules {
     private final Set<TopicPartition> full = new HashSet<>();
     /** Topics whose every route is paused: their partitions are not fetched and their staged records wait. */
     private Set<String> pausedTopics = Set.of();
+    /** Routes that have their share of the waiting records, and the topics each holds back. */
+    private final Map<String, Set<String>> crowdedRoutes = new HashMap<>();
+    /** The topics of the crowded routes: held back as the paused topics are. */
+    private Set<String> crowdedTopics = Set.of();
     /** The whole assignment held. */
     private boolean holdAll;
     private boolean stopping;
@@ -126,8 +130,31 @@ final class PauseRules {
         return released;
     }
 
-    synchronized boolean topicPaused(TopicPartition tp) {
-        return pausedTopics.contains(tp.topic());
+    /**
+     * A route has its share of the waiting records ({@code crowded}) or no longer: its topics are
+     * held back, or not; true if a topic is no longer held back (its staged records may start).
+     */
+    synchronized boolean crowded(String route, Set<String> topics, boolean crowded) {
+        Set<String> before = crowdedTopics;
+        if (crowded) {
+            crowdedRoutes.put(route, Set.copyOf(topics));
+        } else {
+            crowdedRoutes.remove(route);
+        }
+        Set<String> now = new HashSet<>();
+        crowdedRoutes.values().forEach(now::addAll);
+        crowdedTopics = Set.copyOf(now);
+        releaseIfRoom();
+        return !now.containsAll(before);
+    }
+
+    synchronized Set<String> crowdedTopics() {
+        return crowdedTopics;
+    }
+
+    /** Its topic's routes are all paused, or one of them has its share of the waiting records. */
+    private boolean topicHeld(TopicPartition tp) {
+        return pausedTopics.contains(tp.topic()) || crowdedTopics.contains(tp.topic());
     }
 
     /** Stopping: the whole assignment stays paused from now on. */
@@ -144,16 +171,16 @@ final class PauseRules {
     synchronized Set<TopicPartition> wanted(Collection<TopicPartition> assignment) {
         Set<TopicPartition> pause = new HashSet<>();
         for (TopicPartition tp : assignment) {
-            if (holdAll || heldBack.contains(tp) || full.contains(tp) || pausedTopics.contains(tp.topic())) {
+            if (holdAll || heldBack.contains(tp) || full.contains(tp) || topicHeld(tp)) {
                 pause.add(tp);
             }
         }
         return pause;
     }
 
-    /** Whether the partition's staged records wait: held back for its lanes, or its topic's routes are paused. */
+    /** Whether the partition's staged records wait: held back for its lanes, its topic's routes paused, or one crowded. */
     synchronized boolean heldBack(TopicPartition tp) {
-        return heldBack.contains(tp) || pausedTopics.contains(tp.topic());
+        return heldBack.contains(tp) || topicHeld(tp);
     }
 
     synchronized int heldBackCount() {
@@ -179,7 +206,7 @@ final class PauseRules {
         int n = 0;
         for (Map.Entry<TopicPartition, int[]> e : queued.entrySet()) {
             // a paused topic's records wait for its routes' resume: they must not hold the other topics
-            if (!heldBack.contains(e.getKey()) && !pausedTopics.contains(e.getKey().topic())) {
+            if (!heldBack.contains(e.getKey()) && !topicHeld(e.getKey())) {
                 n += e.getValue()[0];
             }
         }

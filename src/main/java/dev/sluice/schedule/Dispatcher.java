@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import dev.sluice.config.CurrentConfig;
+import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.Route;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.deliver.Delivery;
@@ -47,7 +48,8 @@ public class Dispatcher implements Dispatch, ScheduleState {
     private final Lanes.WaitListener pressure;
     private final PartitionGate partitions;
 
-    Dispatcher(CurrentConfig config, Delivery delivery, PartitionGate partitions, GroupShares shares, Vertx vertx) {
+    Dispatcher(CurrentConfig config, Delivery delivery, PartitionGate partitions, GroupShares shares, Vertx vertx,
+            SluiceSettings settings) {
         this.delivery = delivery;
         this.partitions = partitions;
         this.pressure = new Lanes.WaitListener() {
@@ -64,7 +66,8 @@ public class Dispatcher implements Dispatch, ScheduleState {
         // rate-limit waits: a Vert.x timer (milliseconds, rounded up) wakes the queue; no thread waits
         RateLimiter.Timers timers = (delayNanos, task) -> vertx.setTimer(
                 Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos + 999_999)), id -> task.run());
-        this.resources = new RouteResources(System::nanoTime, timers, pressure, r -> shares.of(r.topics()));
+        this.resources = new RouteResources(System::nanoTime, timers, pressure, r -> shares.of(r.topics()), partitions,
+                settings.maxWaiting());
         // a rebalance changes each route's share of a group-wide rate: applied off the polling
         // thread, so waiters let go by a larger share do not send from it
         shares.onChange(() -> vertx.runOnContext(v -> reshare()));
@@ -74,7 +77,7 @@ public class Dispatcher implements Dispatch, ScheduleState {
 
     /** What the dispatcher runs with: a snapshot, its version, its router and the limiter and lanes of each route. */
     private record Plan(long version, SluiceConfig config, Router router, Map<String, RouteLimiter> limiters,
-            Map<String, Lanes> lanes) {
+            Map<String, Lanes> lanes, Map<String, RouteWaiting> waiting) {
     }
 
     /**
@@ -86,7 +89,7 @@ public class Dispatcher implements Dispatch, ScheduleState {
     synchronized void apply(long version, SluiceConfig next) {
         // lanes outlive snapshots too: a record already waiting keeps its place
         resources.apply(next);
-        plan = new Plan(version, next, new Router(next), resources.limiters(), resources.lanes());
+        plan = new Plan(version, next, new Router(next), resources.limiters(), resources.lanes(), resources.waiting());
     }
 
     private synchronized void reshare() {
@@ -127,7 +130,7 @@ public class Dispatcher implements Dispatch, ScheduleState {
             }
         }
         Lanes.Parking park = taken == 1 ? parking : Lanes.Parking.NONE;
-        PermitWaits waits = new PermitWaits(event.topic(), event.partition(), park);
+        PermitWaits recordWaits = new PermitWaits(event.topic(), event.partition(), park);
         List<Uni<DeliveryResult>> deliveries = new ArrayList<>(taken);
         for (int i = 0; i < routes.size(); i++) {
             Route r = routes.get(i);
@@ -136,6 +139,8 @@ public class Dispatcher implements Dispatch, ScheduleState {
                 continue;
             }
             RouteLimiter limiter = current.limiters().get(r.name());
+            // counted for the route too: at its share of the waiting records its partitions are held back
+            WaitHook waits = current.waiting().get(r.name()).permits(recordWaits);
             deliveries.add(switch (v.kind()) {
                 case FAIL -> delivery.refuse(r, event, v.reason(), limiter, waits);
                 case DEFER -> current.lanes().get(r.name()).submit(LaneKey.of(r.ordering(), event),

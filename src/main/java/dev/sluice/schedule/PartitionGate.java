@@ -24,6 +24,13 @@ public interface PartitionGate {
     /** True while the partition's records pile up behind their lanes: its staged records wait. */
     boolean heldBack(TopicPartition partition);
 
+    /**
+     * A route has its share of the waiting records ({@link RouteWaiting}): while {@code crowded},
+     * the partitions of {@code topics} are held back as a partition with too many waiting is; a
+     * later call for the same route replaces what it holds back.
+     */
+    void crowded(String route, java.util.Set<String> topics, boolean crowded);
+
     /** {@code action} runs whenever a partition is no longer held back (its staged records may start). */
     void onRelease(Runnable action);
 }

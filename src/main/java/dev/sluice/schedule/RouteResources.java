@@ -23,6 +23,11 @@ import dev.sluice.config.SluiceConfig;
 final class RouteResources {
     private final Map<String, RouteLimiter> limiters = new HashMap<>();
     private final Map<String, Lanes> lanes = new HashMap<>();
+    private final Map<String, RouteWaiting> waiting = new HashMap<>();
+    /** Told when a route has its share of the waiting records, and when no longer. */
+    private final PartitionGate gate;
+    /** {@code sluice.max-waiting}: the parking slots; with the global max-in-flight, split evenly over the routes. */
+    private final int maxWaiting;
     private final LongSupplier clock;
     private final RateLimiter.Timers timers;
     private final Lanes.WaitListener pressure;
@@ -38,10 +43,18 @@ final class RouteResources {
 
     RouteResources(LongSupplier clock, RateLimiter.Timers timers, Lanes.WaitListener pressure,
             Function<Route, PartitionShare> shares) {
+        this(clock, timers, pressure, shares, null, Integer.MAX_VALUE);
+    }
+
+    /** {@code gate} hears when a route has its share of {@code maxWaiting} waiting records ({@link RouteWaiting}). */
+    RouteResources(LongSupplier clock, RateLimiter.Timers timers, Lanes.WaitListener pressure,
+            Function<Route, PartitionShare> shares, PartitionGate gate, int maxWaiting) {
         this.clock = clock;
         this.timers = timers;
         this.pressure = pressure;
         this.shares = shares;
+        this.gate = gate;
+        this.maxWaiting = maxWaiting;
     }
 
     /** Brings the routes of {@code next} in, updates those that stay, drops idle ones that went. */
@@ -57,8 +70,18 @@ final class RouteResources {
                 existing.apply(r);
             }
             existing.share(shares.apply(r));
+            // of the records that can wait at all (parked, or holding a global permit), each route's equal part
+            int share = (int) Math.min(Integer.MAX_VALUE, ((long) maxWaiting + next.maxInFlight()) / next.routes().size());
+            RouteWaiting w = waiting.get(r.name());
+            if (w == null) {
+                w = new RouteWaiting(r.name(), Set.copyOf(r.topics()), share, gate == null ? NO_GATE : gate);
+                waiting.put(r.name(), w);
+            } else {
+                w.apply(Set.copyOf(r.topics()), share);
+            }
+            RouteWaiting counted = w;
             // a change of ordering mode applies to records dispatched from now on
-            lanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_HELD, pressure));
+            lanes.computeIfAbsent(r.name(), n -> new Lanes(SluiceConfig.MAX_HELD, counted.lanes(pressure)));
         }
         Set<String> wanted = next.routes().stream().map(Route::name).collect(Collectors.toSet());
         for (Iterator<Map.Entry<String, RouteLimiter>> it = limiters.entrySet().iterator(); it.hasNext();) {
@@ -67,6 +90,10 @@ final class RouteResources {
             if (!wanted.contains(e.getKey()) && idle(e.getValue(), l)) {
                 it.remove();
                 lanes.remove(e.getKey());
+                RouteWaiting w = waiting.remove(e.getKey());
+                if (w != null) {
+                    w.close();
+                }
             }
         }
     }
@@ -97,4 +124,36 @@ final class RouteResources {
     Map<String, Lanes> lanes() {
         return Map.copyOf(lanes);
     }
+
+    Map<String, RouteWaiting> waiting() {
+        return Map.copyOf(waiting);
+    }
+
+    /** For resources without a gate (tests of the limits alone): a crowded route holds nothing back. */
+    private static final PartitionGate NO_GATE = new PartitionGate() {
+        @Override
+        public void waiting(String topic, int partition) {
+        }
+
+        @Override
+        public void doneWaiting(String topic, int partition) {
+        }
+
+        @Override
+        public void started(String topic, int partition) {
+        }
+
+        @Override
+        public boolean heldBack(org.apache.kafka.common.TopicPartition partition) {
+            return false;
+        }
+
+        @Override
+        public void crowded(String route, Set<String> topics, boolean crowded) {
+        }
+
+        @Override
+        public void onRelease(Runnable action) {
+        }
+    };
 }

@@ -113,4 +113,20 @@ class PauseRulesTest {
         assertTrue(rules.polled(Map.of(other, 1)), "now 50 received count: the whole assignment is held");
         assertEquals(Set.of(P0, P1, other), rules.wanted(all));
     }
+
+    @Test
+    void aCrowdedRoutesTopicsAreHeldBackUntilItIsNoLongerCrowded() {
+        TopicPartition other = new TopicPartition("u", 0);
+        List<TopicPartition> all = List.of(P0, P1, other);
+        PauseRules rules = new PauseRules(100, 1000, 10);
+        assertFalse(rules.crowded("slow", Set.of("t"), true), "crowding releases nothing");
+        assertEquals(Set.of(P0, P1), rules.wanted(all), "the crowded route's topic is not fetched; u is");
+        assertTrue(rules.heldBack(P1), "its staged records wait");
+        assertFalse(rules.crowded("audit", Set.of("t"), true));
+        assertFalse(rules.crowded("slow", Set.of("t"), false), "t is still held for audit");
+        assertTrue(rules.heldBack(P0));
+        assertTrue(rules.crowded("audit", Set.of("t"), false), "released when no route of it is crowded");
+        assertEquals(Set.of(), rules.wanted(all));
+        assertFalse(rules.heldBack(P0));
+    }
 }

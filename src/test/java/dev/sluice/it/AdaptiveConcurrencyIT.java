@@ -4,12 +4,14 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.testing.FlowTestResource;
@@ -70,12 +72,22 @@ class AdaptiveConcurrencyIT {
         }
         List<Sample> samples = new ArrayList<>();
         TestSink.PathStats stats = sink.stats("/capacity");
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            JsonPath status = given().get("/admin/status").then().statusCode(200).extract().jsonPath();
-            samples.add(new Sample(System.nanoTime(), status.getInt("routes.find { it.name == 'adaptive' }.limit"),
-                    stats.currentConcurrency(), stats.inService()));
-            return stats.acceptedCount() >= ADAPTIVE_EVENTS;
-        });
+        String[] lastStatus = {""};
+        try {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                String body = given().get("/admin/status").then().statusCode(200).extract().asString();
+                lastStatus[0] = body;
+                JsonPath status = new JsonPath(body);
+                samples.add(new Sample(System.nanoTime(), status.getInt("routes.find { it.name == 'adaptive' }.limit"),
+                        stats.currentConcurrency(), stats.inService()));
+                return stats.acceptedCount() >= ADAPTIVE_EVENTS;
+            });
+        } catch (ConditionTimeoutException e) {
+            // say where it stood: a stuck limit, a stuck intake or a slow machine read differently
+            fail(String.format("%d of %d accepted at the sink after 120 s; limit trace %s; last status %s",
+                    stats.acceptedCount(), ADAPTIVE_EVENTS, samples.stream().map(s -> s.limit() + "/" + s.atSink()).toList(),
+                    lastStatus[0]), e);
+        }
         assertEquals(List.of(), sink.missing("/capacity", adaptive), "every event delivered");
 
         // settled: the second half of the run

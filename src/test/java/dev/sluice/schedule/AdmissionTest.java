@@ -59,6 +59,10 @@ class AdmissionTest {
         }
 
         @Override
+        public void crowded(String route, Set<String> topics, boolean crowded) {
+        }
+
+        @Override
         public void onRelease(Runnable action) {
             onRelease = action;
         }

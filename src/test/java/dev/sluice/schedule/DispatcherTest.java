@@ -7,6 +7,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,6 +36,8 @@ import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
  */
 class DispatcherTest {
     private static final Duration BOUND = Duration.ofSeconds(5);
+    /** No parking slots: each of the 4 routes may keep (0 + 64) / 4 = 16 records waiting. */
+    private static final int MAX_WAITING = 0;
     private static final AttemptOutcome OK = AttemptOutcome.ofStatus(200, "OK", null);
     private static final AttemptOutcome BAD_REQUEST = AttemptOutcome.ofStatus(400, "Bad Request", null);
 
@@ -84,9 +87,21 @@ class DispatcherTest {
         public void started(String topic, int partition) {
         }
 
+        /** Each route's topics held back for its waiting records, as the gate was last told. */
+        final Map<String, Set<String>> crowded = new java.util.concurrent.ConcurrentHashMap<>();
+
         @Override
         public boolean heldBack(TopicPartition partition) {
             return false;
+        }
+
+        @Override
+        public void crowded(String route, Set<String> topics, boolean on) {
+            if (on) {
+                crowded.put(route, topics);
+            } else {
+                crowded.remove(route);
+            }
         }
 
         @Override
@@ -97,7 +112,8 @@ class DispatcherTest {
     private final TestTarget target = TestTarget.onCommand();
     private final TestDelivery delivery = new TestDelivery(target, CONFIG, Map.of());
     private final WaitCount gate = new WaitCount();
-    private final Dispatcher dispatcher = new Dispatcher(delivery.config(), delivery.delivery(), gate, new GroupShares(), delivery.vertx());
+    private final Dispatcher dispatcher = new Dispatcher(delivery.config(), delivery.delivery(), gate, new GroupShares(), delivery.vertx(),
+            dev.sluice.config.TestConfig.settings(Map.of("sluice.max-waiting", String.valueOf(MAX_WAITING))));
 
     @AfterEach
     void close() {
@@ -194,6 +210,33 @@ class DispatcherTest {
         target.answer(1, OK);
         target.answer(0, OK);
 
+        for (Record r : records) {
+            r.outcome.awaitItem(BOUND);
+            assertEquals(1, r.acks.get(), "offset " + r.event.offset());
+        }
+    }
+
+    @Test
+    void aRouteWithItsShareOfWaitingRecordsHoldsBackItsTopicsUntilHalfHaveGone() {
+        List<Record> records = new java.util.ArrayList<>();
+        for (int i = 0; i < 17; i++) {
+            records.add(dispatch("keyed", i, "a"));
+        }
+        assertEquals(16, gate.waiting.get(), "one on the wire, 16 behind it");
+        assertEquals(Map.of("keyed", Set.of("keyed")), gate.crowded, "at its share (16) its topic is held back");
+        records.add(dispatch("unordered", 100, "a"));
+        assertEquals(Map.of("keyed", Set.of("keyed")), gate.crowded, "another route is not");
+        for (int i = 0; i < 7; i++) {
+            target.answer(i, OK);
+        }
+        assertEquals(9, gate.waiting.get());
+        assertEquals(Map.of("keyed", Set.of("keyed")), gate.crowded, "still above half");
+        target.answer(7, OK);
+        assertEquals(Map.of(), gate.crowded, "released at half (8 waiting)");
+        for (int i = 8; i < 17; i++) {
+            target.answer(i, OK);
+        }
+        target.answer(100, OK);
         for (Record r : records) {
             r.outcome.awaitItem(BOUND);
             assertEquals(1, r.acks.get(), "offset " + r.event.offset());
