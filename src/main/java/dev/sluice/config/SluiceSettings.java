@@ -286,6 +286,35 @@ public interface SluiceSettings {
         Duration retryMaxBackoff();
     }
 
+    /** Redrives of dead letters (POST /admin/redrives): where they are kept and how many run. */
+    RedriveSettings redrive();
+
+    interface RedriveSettings {
+        /**
+         * Compacted topic that keeps each redrive's selection, progress and counts (created when
+         * missing), so a redrive goes on after a restart, on this replica or another.
+         */
+        @WithDefault("sluice-redrives")
+        String topic();
+
+        /**
+         * A redrive whose runner has not reported progress for this long is taken over by a
+         * replica that sees it (the runner crashed or was killed); its runner reports every
+         * lease / 5.
+         */
+        @WithDefault("15s")
+        Duration lease();
+
+        /** Redrives run at once on a replica; more wait, and a new one is refused when as many wait. */
+        @WithName("max-running")
+        @WithDefault("2")
+        int maxRunning();
+
+        /** Dead letters of one redrive under way at once (within the route's own limits). */
+        @WithDefault("256")
+        int window();
+    }
+
     /** Settings of the dev-mode demo (sample producer and sink). */
     DemoSettings demo();
 

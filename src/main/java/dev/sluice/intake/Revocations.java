@@ -109,6 +109,7 @@ public class Revocations implements KafkaConsumerRebalanceListener, Ownership {
     }
 
     /** The revocation count of a partition now. */
+    @Override
     public int epoch(String topic, int partition) {
         return epochs.getOrDefault(new TopicPartition(topic, partition), 0);
     }

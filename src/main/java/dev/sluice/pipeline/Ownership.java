@@ -10,4 +10,9 @@ package dev.sluice.pipeline;
 public interface Ownership {
     /** True if the event's partition was revoked after the event was taken. */
     boolean revokedSince(Event event);
+
+    /** How often the partition has been revoked from this replica so far: the epoch of an event made now. */
+    default int epoch(String topic, int partition) {
+        return 0;
+    }
 }

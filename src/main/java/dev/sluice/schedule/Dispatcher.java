@@ -41,7 +41,7 @@ import io.vertx.core.Vertx;
  * share (the global max-in-flight), so a parked record sent later never exceeds it.
  */
 @ApplicationScoped
-public class Dispatcher implements Dispatch, ScheduleState {
+public class Dispatcher implements Dispatch, ScheduleState, Redelivery {
     private final Delivery delivery;
     private final RouteResources resources;
     private volatile Plan plan;
@@ -223,5 +223,31 @@ public class Dispatcher implements Dispatch, ScheduleState {
         RouteLimiter limiter = current.limiters().get(name);
         Lanes lanes = current.lanes().get(name);
         return limiter == null || lanes == null ? null : new RouteView(limiter.inFlightLimit(), limiter::waitingForRate, lanes, limiter::share);
+    }
+
+    @Override
+    public Uni<DeliveryResult> redeliver(String route, Event event) {
+        Plan current = plan;
+        RouteLimiter limiter = current.limiters().get(route);
+        Route r = find(current.config(), route);
+        if (r == null || limiter == null) {
+            return Uni.createFrom().failure(new Redelivery.NoSuchRoute(route));
+        }
+        return delivery.deliver(r, event, limiter, WaitHook.NONE);
+    }
+
+    @Override
+    public boolean paused(String route) {
+        Route r = find(plan.config(), route);
+        return r != null && r.paused();
+    }
+
+    private static Route find(SluiceConfig config, String name) {
+        for (Route r : config.routes()) {
+            if (r.name().equals(name)) {
+                return r;
+            }
+        }
+        return null;
     }
 }

@@ -21,6 +21,7 @@ import com.tngtech.archunit.lang.ArchRule;
  *
  * <pre>
  *   api  metrics  lifecycle  demo  devkafka      operations
+ *   redrive                                      dead letters read back: listed, and sent through a route again
  *   intake                                       Kafka to event, partition pauses
  *   schedule                                     admission, staging, lanes, permits
  *   route                                        which routes take an event
@@ -40,6 +41,7 @@ class ArchitectureTest {
     static final ArchRule packagesFollowThePipelineDownward = layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
             .layer("Operations").definedBy(OPERATIONS)
+            .layer("Redrive").definedBy("dev.sluice.redrive..")
             .layer("Intake").definedBy("dev.sluice.intake..")
             .layer("Schedule").definedBy("dev.sluice.schedule..")
             .layer("Route").definedBy("dev.sluice.route..")
@@ -48,15 +50,17 @@ class ArchitectureTest {
             .layer("Pipeline").definedBy("dev.sluice.pipeline..")
             .layer("Config").definedBy("dev.sluice.config..")
             .whereLayer("Operations").mayNotBeAccessedByAnyLayer()
-            .whereLayer("Intake").mayOnlyBeAccessedByLayers("Operations")
-            .whereLayer("Schedule").mayOnlyBeAccessedByLayers("Operations", "Intake")
-            .whereLayer("Route").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule")
-            .whereLayer("Deliver").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route")
-            .whereLayer("Outcome").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver")
-            .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver",
-                    "Outcome")
-            .whereLayer("Config").mayOnlyBeAccessedByLayers("Operations", "Intake", "Schedule", "Route", "Deliver",
-                    "Outcome", "Pipeline");
+            .whereLayer("Redrive").mayOnlyBeAccessedByLayers("Operations")
+            .whereLayer("Intake").mayOnlyBeAccessedByLayers("Operations", "Redrive")
+            .whereLayer("Schedule").mayOnlyBeAccessedByLayers("Operations", "Redrive", "Intake")
+            .whereLayer("Route").mayOnlyBeAccessedByLayers("Operations", "Redrive", "Intake", "Schedule")
+            .whereLayer("Deliver").mayOnlyBeAccessedByLayers("Operations", "Redrive", "Intake", "Schedule", "Route")
+            .whereLayer("Outcome").mayOnlyBeAccessedByLayers("Operations", "Redrive", "Intake", "Schedule", "Route",
+                    "Deliver")
+            .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Operations", "Redrive", "Intake", "Schedule", "Route",
+                    "Deliver", "Outcome")
+            .whereLayer("Config").mayOnlyBeAccessedByLayers("Operations", "Redrive", "Intake", "Schedule", "Route",
+                    "Deliver", "Outcome", "Pipeline");
 
     /**
      * Retries, dead letters and the rest of delivery's state machine run against the
