@@ -149,6 +149,10 @@ final class RedriveRun implements Runnable {
                             if (d.unredrivable() != null) {
                                 notRedrivable.incrementAndGet();
                             } else {
+                                while (context.redelivery().paused(state.route()) && !halted()) {
+                                    pause(200); // paused mid-chunk: nothing new until it resumes
+                                    lastReport = report(lastReport);
+                                }
                                 while (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                                     if (halted()) {
                                         setRead(p, d.offset());
