@@ -237,8 +237,9 @@ final class RedriveRun implements Runnable {
 
     /** Completes normally whatever happens: the outcome is counted, or the record stays pending. */
     private CompletableFuture<Void> deliver(DeadLetter d, int abandoned) {
-        if (fenced || failure != null || context.stopping()) {
-            return CompletableFuture.completedFuture(null); // pending: the next runner sends it
+        if (fenced || failure != null || context.stopping() || context.cancelled(state.id())) {
+            // waiting in the window, not sent: pending (the next runner sends it; a cancelled one never)
+            return CompletableFuture.completedFuture(null);
         }
         Event event = d.event(context.ownership().epoch(d.sourceTopic(), d.sourcePartition()));
         return context.redelivery().redeliver(state.route(), event).subscribeAsCompletionStage()

@@ -111,7 +111,9 @@ class AdminApiIT {
     void theApiIsDescribedByAnOpenApiDocument() {
         given().accept("application/json").get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths.keySet()", org.hamcrest.Matchers.hasItems("/admin/config", "/admin/config/validate", "/admin/status",
-                        "/admin/events"))
+                        "/admin/events", "/admin/dead-letters", "/admin/redrives", "/admin/redrives/{id}",
+                        "/admin/redrives/{id}/cancel"))
+                .body("paths.'/admin/redrives'.post.security[0].keySet()", hasItem("admin-token"))
                 .body("paths.'/admin/events'.get.responses.'200'.content.keySet()", hasItem("text/event-stream"))
                 .body("paths.'/admin/config'.put.security[0].keySet()", hasItem("admin-token"))
                 .body("components.securitySchemes.'admin-token'.scheme", equalTo("bearer"));

@@ -258,4 +258,28 @@ class DeadLetterRedriveIT {
         System.out.printf("redrive killed after %d of %d delivered; taken over and done %d ms after the kill; %d delivered "
                 + "twice; reported delivered %d%n", atKill, RECORDS, ms, twice, done.get("delivered").asInt());
     }
+
+    @Test
+    @Order(4)
+    void aCancelledRedriveSendsNothingMoreAndSaysSo() throws Exception {
+        healthy = true;
+        TestSink.PathStats sink = env.sink().stats("/orders");
+        int before = sink.acceptedLog().size();
+        String id = post("/admin/redrives", "{\"route\":\"orders\"}", 202).get("id").asText();
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink.acceptedLog().size() - before >= 50);
+        JsonNode cancelling = post("/admin/redrives/" + id + "/cancel", "", 202);
+        assertEquals(id, cancelling.get("id").asText());
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/admin/redrives/" + id, READ_TOKEN, 200).get("status").asText()
+                .equals("cancelled"));
+        int atCancel = sink.acceptedLog().size() - before;
+        // what was under way when it stopped has finished: nothing arrives any more
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+                .until(() -> sink.acceptedLog().size() - before == atCancel);
+        JsonNode done = get("/admin/redrives/" + id, READ_TOKEN, 200);
+        assertTrue(atCancel < RECORDS, "cancelled before the end: " + atCancel);
+        assertEquals(atCancel, done.get("delivered").asInt(), "its count is what the target got: " + done);
+        assertEquals(404, app.request("GET", "/admin/redrives/nope", Map.of("Authorization", "Bearer " + TOKEN), null)
+                .statusCode());
+        System.out.printf("redrive cancelled after %d of %d delivered%n", atCancel, RECORDS);
+    }
 }
