@@ -47,6 +47,9 @@ final class RedriveRun implements Runnable {
 
         boolean stopping();
 
+        /** The route's dead-letter topic in the config in force; null when the route is not there. */
+        String deadLetterTopic(String route);
+
         /** Writes the state to the redrive topic (blocking, bounded). */
         void write(RedriveState state);
 
@@ -124,6 +127,19 @@ final class RedriveRun implements Runnable {
     private void runUntilEnd() {
         LOG.infof("redrive %s of route %s from %s: running here (lease %d), from %s", state.id(), state.route(),
                 state.deadLetterTopic(), state.lease(), state.done());
+        // anyone who can write to the redrive topic could name any topic: only the route's own
+        // dead-letter topic, and only the route's own dead letters in it, are ever read
+        String topic = context.deadLetterTopic(state.route());
+        if (topic == null) {
+            throw new IllegalStateException("route " + state.route() + " is not in the config in force");
+        }
+        if (!topic.equals(state.deadLetterTopic())) {
+            throw new IllegalStateException("route " + state.route() + " now dead-letters to " + topic + ", not "
+                    + state.deadLetterTopic() + "; start a new redrive");
+        }
+        if (state.filter() == null || !state.route().equals(state.filter().route())) {
+            throw new IllegalStateException("its filter does not name route " + state.route());
+        }
         Semaphore permits = new Semaphore(window);
         long lastReport = System.nanoTime();
         try (DeadLetterReaders.Reader reader = context.readers().open()) {

@@ -53,6 +53,8 @@ public class Redrives {
     public static final int MAX_SELECTED = 1000;
     /** Finished redrives kept in the topic; older ones are deleted (tombstoned). */
     static final int MAX_FINISHED = 200;
+    /** Redrives kept in memory at most, finished or not: the topic is input too. */
+    static final int MAX_KNOWN = 1000;
     /** How often a runner writes its progress (more often when the lease is short). */
     static final long REPORT_EVERY_MS = 250;
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -264,6 +266,10 @@ public class Redrives {
             throw new IllegalArgumentException("not a redrive: " + e.getOriginalMessage());
         }
         RedriveState known = ops.get(id);
+        if (known == null && ops.size() >= MAX_KNOWN) {
+            LOG.warnf("redrive %s in %s ignored: %d redrives known already", id, settings.topic(), MAX_KNOWN);
+            return;
+        }
         if (known != null && s.lease() < known.lease()) {
             return; // written by a runner that has lost it since
         }
@@ -307,6 +313,12 @@ public class Redrives {
             @Override
             public boolean stopping() {
                 return closing || stopping.isStopping();
+            }
+
+            @Override
+            public String deadLetterTopic(String route) {
+                return config.get().routes().stream().filter(r -> r.name().equals(route)).findFirst()
+                        .map(Route::deadLetterTopic).orElse(null);
             }
 
             @Override
