@@ -43,7 +43,8 @@ import io.vertx.core.Vertx;
  * the {@link EventRing}:
  * <ul>
  * <li>{@code status}: per route in flight, limit, outcome counts and their rates per second since
- * the previous tick, lag and paused partitions (the latest consumer reading, see ConsumerGauges);</li>
+ * the previous tick, delivery latency p50 and p99 over the last 30 s ({@link LatencyWindow}), lag and
+ * paused partitions (the latest consumer reading, see ConsumerGauges);</li>
  * <li>{@code config}: when a new config version is in force (its version and route names; the
  * config holds secret references only, and not even those are sent);</li>
  * <li>{@code route}: when the config in force pauses or resumes a route;</li>
@@ -88,6 +89,8 @@ public class StatusEvents {
     private Set<String> degraded = Set.of();
     /** Routes paused in the config last seen (bounded by it). */
     private Set<String> paused = Set.of();
+    /** Delivery latency per route over the last 30 s, from the routes' histograms. */
+    private final LatencyWindow latency = new LatencyWindow();
     private volatile EventRing.Entry latestStatus;
     private volatile EventRing.Entry latestConfig;
     private volatile Listener listener;
@@ -291,12 +294,13 @@ public class StatusEvents {
         out.put("draining", drain.draining());
         out.put("inFlight", admission.inFlight());
         out.put("maxInFlight", admission.maxInFlight());
-        out.put("routes", current.routes().stream().map(r -> route(r, seconds, counts, lag, paused)).toList());
+        out.put("routes", current.routes().stream().map(r -> route(r, seconds, nanos, counts, lag, paused)).toList());
         previous = counts;
+        latency.retain(counts.keySet());
         return out;
     }
 
-    private Map<String, Object> route(Route r, double seconds, Map<String, long[]> counts,
+    private Map<String, Object> route(Route r, double seconds, long nanos, Map<String, long[]> counts,
             Map<TopicPartition, Long> lag, Set<TopicPartition> paused) {
         ScheduleState.RouteState scheduled = schedule.route(r.name());
         RouteMeters c = stats.find(r.name());
@@ -322,6 +326,11 @@ public class StatusEvents {
             rate.put("deadLettered", round((now[2] - before[2]) / seconds));
             rate.put("filtered", round((now[3] - before[3]) / seconds));
             m.put("perSecond", rate);
+        }
+        // p50 and p99 of the deliveries of the last 30 s, from the sluice.delivery.duration buckets; absent if none
+        Map<String, Object> latencyMs = c == null ? null : latency.latency(r.name(), c.deliveryLatency(), nanos);
+        if (latencyMs != null) {
+            m.put("latencyMs", latencyMs);
         }
         Map<String, Long> routeLag = new TreeMap<>();
         lag.forEach((tp, l) -> {

@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import dev.sluice.outcome.DeliveryResult;
 
 /**
@@ -170,6 +172,26 @@ public final class RouteMeters {
 
     public long failed() {
         return (long) failed.count();
+    }
+
+    /**
+     * The delivery-time histogram now ({@code sluice.delivery.duration}: lane's turn to the
+     * target's 2xx, retries included), for latency percentiles over a window (the status stream
+     * subtracts an earlier reading). Reads the histogram's counters; never waits.
+     */
+    public LatencyReading deliveryLatency() {
+        HistogramSnapshot s = delivery.takeSnapshot();
+        CountAtBucket[] buckets = s.histogramCounts();
+        if (buckets.length == 0) {
+            return LatencyReading.NONE;
+        }
+        double[] bounds = new double[buckets.length];
+        long[] counts = new long[buckets.length];
+        for (int i = 0; i < buckets.length; i++) {
+            bounds[i] = buckets[i].bucket(java.util.concurrent.TimeUnit.MILLISECONDS);
+            counts[i] = (long) buckets[i].count();
+        }
+        return new LatencyReading(bounds, counts, s.count(), s.max(java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
     private static Duration[] seconds(double... values) {

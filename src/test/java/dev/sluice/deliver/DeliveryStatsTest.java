@@ -113,6 +113,29 @@ class DeliveryStatsTest {
         assertTrue(registry.getMeters().isEmpty(), () -> registry.getMetersAsString());
     }
 
+    @Test
+    void theDeliveryLatencyReadingHasCumulativeBucketsInMillisecondsOnSimpleAndPrometheusRegistries() {
+        for (io.micrometer.core.instrument.MeterRegistry r : List.of(new SimpleMeterRegistry(),
+                new io.micrometer.prometheus.PrometheusMeterRegistry(io.micrometer.prometheus.PrometheusConfig.DEFAULT))) {
+            DeliveryStats s = new DeliveryStats(r, () -> NOW_MS);
+            s.follow(List.of("a"));
+            for (long ms : new long[] { 3, 7, 7, 40, 2_000 }) {
+                RouteMeters m = s.begin("a");
+                m.onEnd(DeliveryResult.DELIVERED, null, Duration.ofMillis(ms).toNanos(), NOW_MS);
+                s.end(m);
+            }
+            LatencyReading reading = s.find("a").deliveryLatency();
+            assertEquals(5, reading.count(), r.toString());
+            assertEquals(5.0, reading.boundsMs()[0], 0.001);
+            assertEquals(1, reading.cumulative()[0], "3 ms at or below 5 ms");
+            assertEquals(3, reading.cumulative()[1], "and both 7 ms at or below 10 ms");
+            int fiftyMs = java.util.Arrays.binarySearch(reading.boundsMs(), 50.0);
+            assertEquals(4, reading.cumulative()[fiftyMs]);
+            assertEquals(5, reading.cumulative()[reading.cumulative().length - 1]);
+            assertEquals(2_000, reading.maxMs(), 0.001);
+        }
+    }
+
     private void end(DeliveryResult result, Throwable failure, long millis, long recordTimestampMs) {
         RouteMeters m = stats.begin("a");
         m.onEnd(result, failure, Duration.ofMillis(millis).toNanos(), recordTimestampMs);
