@@ -189,7 +189,7 @@ public class DeadLetterResource {
         int more = 0;
         for (Header h : d.headers()) {
             String name = h.key();
-            if (name == null || name.toLowerCase(Locale.ROOT).startsWith("dead-letter-")) {
+            if (name == null || DeadLetter.added(name)) {
                 continue;
             }
             if (headers.size() >= MAX_HEADERS_SHOWN) {

@@ -158,8 +158,8 @@ public class RedriveResource {
                 }
             }
         }
-        Integer partition = whole(doc, "partition", problems, Integer.MAX_VALUE) == null ? null
-                : whole(doc, "partition", problems, Integer.MAX_VALUE).intValue();
+        Long p = whole(doc, "partition", problems, Integer.MAX_VALUE);
+        Integer partition = p == null ? null : p.intValue();
         Long fromOffset = whole(doc, "fromOffset", problems, Long.MAX_VALUE);
         Long toOffset = whole(doc, "toOffset", problems, Long.MAX_VALUE);
         if (partition == null && (fromOffset != null || toOffset != null)) {

@@ -90,7 +90,7 @@ public record DeadLetter(int partition, long offset, long timestamp, byte[] key,
     public Event event(int epoch) {
         RecordHeaders own = new RecordHeaders();
         for (Header h : headers) {
-            if (h.key() != null && !h.key().toLowerCase(Locale.ROOT).startsWith(PREFIX)) {
+            if (h.key() != null && !added(h.key())) {
                 own.add(h);
             }
         }
@@ -98,7 +98,7 @@ public record DeadLetter(int partition, long offset, long timestamp, byte[] key,
     }
 
     /** A dead-letter header, not one of the record's own. */
-    static boolean added(String name) {
+    public static boolean added(String name) {
         return name != null && name.toLowerCase(Locale.ROOT).startsWith(PREFIX);
     }
 

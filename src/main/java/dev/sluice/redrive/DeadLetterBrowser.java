@@ -149,7 +149,7 @@ public class DeadLetterBrowser {
             Map<Integer, Long> next = new TreeMap<>();
             for (Partition p : parts) {
                 more |= p.more();
-                next.put(p.tp.partition(), p.position());
+                next.put(p.tp.partition(), p.consumed);
             }
             return new Page(items, more ? new Cursor(newest, next).encode() : null, scanned, complete);
         }
@@ -204,10 +204,6 @@ public class DeadLetterBrowser {
 
         boolean more() {
             return !buffer.isEmpty() || lo < hi;
-        }
-
-        long position() {
-            return consumed;
         }
     }
 

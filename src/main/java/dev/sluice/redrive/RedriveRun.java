@@ -326,10 +326,15 @@ final class RedriveRun implements Runnable {
         return now;
     }
 
+    /** The state with what this run has done so far. */
+    private RedriveState current(long heartbeat) {
+        return state.progress(done(), readTo(), pendingNow(), delivered.get(), deadLettered.get(), skipped.get(),
+                notRedrivable.get(), heartbeat, System.currentTimeMillis());
+    }
+
     /** Progress with a heartbeat; 0 lets the redrive go, to be taken over at once. */
     private void write(long heartbeat) {
-        state = state.progress(done(), readTo(), pendingNow(), delivered.get(), deadLettered.get(), skipped.get(), notRedrivable.get(), heartbeat,
-                System.currentTimeMillis());
+        state = current(heartbeat);
         try {
             context.write(state);
         } catch (RuntimeException e) {
@@ -345,14 +350,11 @@ final class RedriveRun implements Runnable {
         }
         long now = System.currentTimeMillis();
         if (failure != null) {
-            write(now);
-            state = state.finish(RedriveState.FAILED, failure, now);
+            state = current(now).finish(RedriveState.FAILED, failure, now);
         } else if (context.cancelled(state.id())) {
-            write(now);
-            state = state.finish(RedriveState.CANCELLED, "cancelled", now);
+            state = current(now).finish(RedriveState.CANCELLED, "cancelled", now);
         } else if (allDone()) {
-            write(now);
-            state = state.finish(RedriveState.DONE, null, now);
+            state = current(now).finish(RedriveState.DONE, null, now);
         } else {
             write(0); // stopping: let go, the next runner (this one restarted, or another replica) goes on
             LOG.infof("redrive %s: let go at %s (delivered %d, dead-lettered again %d)", state.id(), state.done(),

@@ -228,10 +228,6 @@ public class Redrives {
         return get(id);
     }
 
-    public boolean cancelRequested(String id) {
-        return cancels.contains(id);
-    }
-
     private void write(RedriveState s) {
         try {
             store.write("op/" + s.id(), JSON.writeValueAsString(s));
