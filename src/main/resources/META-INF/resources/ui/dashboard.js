@@ -26,7 +26,7 @@
   function showToken() {
     var has = token() !== '';
     text($('token-state'), has ? 'token set (this tab)' : 'no token: read only');
-    document.querySelectorAll('.pause, .mif-apply, #editor-load, #editor-apply').forEach(function (b) {
+    document.querySelectorAll('.pause, .mif-apply, #editor-load, #editor-apply, #dl-load').forEach(function (b) {
       b.disabled = !has;
       b.title = has ? '' : 'enter the admin token first';
     });
@@ -126,6 +126,7 @@
         entry = { el: makeRoute(r.name), history: [] };
         routes.set(r.name, entry);
         showToken();
+        dlRoutes();
       }
       entry.last = r;
       entry.history.push({
@@ -143,6 +144,7 @@
       if (!seen.has(name)) {
         entry.el.remove();
         routes.delete(name);
+        dlRoutes();
       }
     });
     $('no-routes').hidden = routes.size > 0;
@@ -447,6 +449,232 @@
       problem(e.message);
     });
   });
+
+  // --- dead letters and redrives -----------------------------------------------------------------
+  var DL_POLL_MS = 1500;
+  var dl = { query: null, next: null, items: [] }; // the listing shown: its filters, the next page's cursor
+
+  /** The route select follows the routes the status stream knows; the choice stays while it exists. */
+  function dlRoutes() {
+    var select = $('dl-route');
+    var chosen = select.value;
+    var names = Array.from(routes.keys()).sort();
+    select.replaceChildren();
+    names.forEach(function (n) {
+      var o = document.createElement('option');
+      o.value = n;
+      text(o, n);
+      select.appendChild(o);
+    });
+    if (names.indexOf(chosen) >= 0) { select.value = chosen; }
+  }
+
+  /** A refusal as the panel shows it: a 400's problems field by field, else refusal(). */
+  function refusedText(status, body) {
+    if (status === 400) {
+      try {
+        var doc = JSON.parse(body);
+        if (Array.isArray(doc.problems)) {
+          return doc.problems.map(function (p) { return p.field + ': ' + p.message; }).join('; ');
+        }
+      } catch (e) { /* not JSON: refusal() shows it as it came */ }
+    }
+    return refusal(status, body) + (status === 503 ? ' (try again in a moment)' : '');
+  }
+
+  function call(method, path, body) {
+    var headers = auth();
+    if (body !== undefined) { headers['Content-Type'] = 'application/json'; }
+    return fetch(path, { method: method, headers: headers, cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body) }).then(function (res) {
+      return res.text().then(function (t) {
+        if (!res.ok) { throw new Error(refusedText(res.status, t)); }
+        return t ? JSON.parse(t) : null;
+      });
+    });
+  }
+
+  /** The filters as typed: only those filled in. */
+  function dlFilters() {
+    var f = { route: $('dl-route').value };
+    var reason = $('dl-reason').value.trim(), status = $('dl-status').value.trim(), key = $('dl-key').value;
+    if (reason) { f.reason = reason; }
+    // sent as typed when not a number: the server names what is wrong with it
+    if (status) { f.status = /^\d+$/.test(status) ? Number(status) : status; }
+    if (key) { f.key = key; }
+    return f;
+  }
+
+  function dlLoad(cursor) {
+    text($('dl-error'), '');
+    text($('dl-result'), '');
+    if (!cursor) {
+      dl.query = dlFilters();
+      dl.query.order = $('dl-order').value;
+    }
+    var params = new URLSearchParams();
+    Object.keys(dl.query).forEach(function (k) { params.set(k, String(dl.query[k])); });
+    params.set('limit', '100');
+    if (cursor) { params.set('cursor', cursor); }
+    return call('GET', '/admin/dead-letters?' + params.toString()).then(function (page) {
+      dl.next = page.next;
+      dl.items = page.items;
+      dlRender(page);
+    }).catch(function (e) {
+      text($('dl-error'), e.message);
+    });
+  }
+
+  function dlRender(page) {
+    var body = $('dl-table').tBodies[0];
+    body.replaceChildren();
+    $('dl-select-all').checked = false;
+    if (page.items.length === 0) {
+      var empty = body.insertRow(-1);
+      empty.className = 'empty';
+      var cell = empty.insertCell(-1);
+      cell.colSpan = 8;
+      text(cell, 'no dead letters match');
+    }
+    page.items.forEach(function (d) {
+      var row = body.insertRow(-1);
+      row.className = 'dl-row';
+      row.dataset.partition = d.partition;
+      row.dataset.offset = d.offset;
+      var box = document.createElement('input');
+      box.type = 'checkbox';
+      box.className = 'dl-select';
+      box.addEventListener('change', dlButtons);
+      row.insertCell(-1).appendChild(box);
+      text(row.insertCell(-1), d.deadLetteredAt ? new Date(d.deadLetteredAt).toLocaleString() : '');
+      text(row.insertCell(-1), d.key);
+      text(row.insertCell(-1), d.reason);
+      text(row.insertCell(-1), d.httpStatus);
+      text(row.insertCell(-1), d.attempts);
+      text(row.insertCell(-1), d.source ? d.source.topic + '-' + d.source.partition + ' @ ' + d.source.offset : 'unknown');
+      var value = row.insertCell(-1);
+      value.className = 'value';
+      var shownValue = d.value != null ? d.value : (d.valueBase64 != null ? 'base64 ' + d.valueBase64 : '');
+      text(value, shownValue + (d.valueTruncated ? ' …' : ''));
+      value.title = shownValue;
+    });
+    text($('dl-summary'), page.items.length + ' shown of ' + page.route + ' (' + page.deadLetterTopic + ', ' + page.order + ')'
+      + (page.complete === false ? '; page cut short, Older goes on' : '') + (page.next ? '' : '; no older ones'));
+    dlButtons();
+  }
+
+  function dlSelected() {
+    return Array.from(document.querySelectorAll('#dl-table .dl-select:checked')).map(function (box) {
+      var row = box.closest('tr');
+      return { partition: Number(row.dataset.partition), offset: Number(row.dataset.offset) };
+    });
+  }
+
+  function dlButtons() {
+    var has = token() !== '';
+    $('dl-older').disabled = !has || !dl.next;
+    $('dl-redrive-selected').disabled = !has || dlSelected().length === 0;
+    $('dl-redrive-all').disabled = !has || dl.query == null;
+    text($('dl-redrive-selected'), 'Redrive selected' + (dlSelected().length ? ' (' + dlSelected().length + ')' : ''));
+  }
+
+  function redrive(request) {
+    text($('dl-result'), '');
+    text($('dl-error'), '');
+    return call('POST', '/admin/redrives', request).then(function (r) {
+      text($('dl-result'), 'redrive ' + r.id + ' ' + r.status);
+      return pollRedrives();
+    }).catch(function (e) {
+      text($('dl-error'), e.message);
+    });
+  }
+
+  $('dl-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    dlLoad(null);
+  });
+  $('dl-older').addEventListener('click', function () { if (dl.next) { dlLoad(dl.next); } });
+  $('dl-select-all').addEventListener('change', function () {
+    var on = $('dl-select-all').checked;
+    document.querySelectorAll('#dl-table .dl-select').forEach(function (box) { box.checked = on; });
+    dlButtons();
+  });
+  $('dl-redrive-selected').addEventListener('click', function () {
+    var selected = dlSelected();
+    if (selected.length) { redrive({ route: dl.query.route, deadLetters: selected }); }
+  });
+  // the filters of the listing shown (not what is typed since): what was seen is what is redriven
+  $('dl-redrive-all').addEventListener('click', function () {
+    if (!dl.query) { return; }
+    var request = {};
+    ['route', 'reason', 'status', 'key'].forEach(function (k) { if (dl.query[k] != null) { request[k] = dl.query[k]; } });
+    redrive(request);
+  });
+
+  var polling = false;
+
+  function pollRedrives() {
+    if (polling || token() === '' || document.hidden) { return Promise.resolve(); }
+    polling = true;
+    return call('GET', '/admin/redrives').then(function (doc) {
+      text($('redrive-error'), '');
+      renderRedrives(doc.redrives);
+    }).catch(function (e) {
+      text($('redrive-error'), e.message);
+    }).then(function () { polling = false; });
+  }
+
+  /** Rows are updated in place, not rebuilt, so a Cancel button stays put while it is clicked. */
+  function renderRedrives(list) {
+    var body = $('redrive-table').tBodies[0];
+    var rows = new Map();
+    Array.prototype.forEach.call(body.rows, function (row) { rows.set(row.dataset.id, row); });
+    var sorted = list.slice().sort(function (a, b) { return a.createdAt < b.createdAt ? 1 : -1; });
+    var seen = new Set();
+    sorted.forEach(function (r) {
+      seen.add(r.id);
+      var row = rows.get(r.id) || makeRedriveRow(r);
+      row.className = 'redrive ' + r.status;
+      text(q(row, 'state'), r.status + (r.error ? ': ' + r.error : ''));
+      text(q(row, 'progress'), fmt(r.progress.read) + ' / ' + fmt(r.progress.total));
+      text(q(row, 'delivered'), fmt(r.delivered));
+      text(q(row, 'dead-lettered-again'), fmt(r.deadLetteredAgain));
+      text(q(row, 'not-redrivable'), fmt(r.notRedrivable));
+      q(row, 'redrive-cancel').hidden = r.status !== 'running';
+      body.appendChild(row); // moves an existing row: newest first
+    });
+    rows.forEach(function (row, id) { if (!seen.has(id)) { row.remove(); } });
+  }
+
+  function makeRedriveRow(r) {
+    var row = document.createElement('tr');
+    row.dataset.id = r.id;
+    text(row.insertCell(-1), r.id);
+    text(row.insertCell(-1), r.route);
+    row.insertCell(-1).className = 'state';
+    ['progress', 'delivered', 'dead-lettered-again', 'not-redrivable'].forEach(function (cls) {
+      row.insertCell(-1).className = 'n ' + cls;
+    });
+    text(row.insertCell(-1), new Date(r.createdAt).toLocaleTimeString());
+    var cancel = document.createElement('button');
+    cancel.type = 'button';
+    cancel.className = 'redrive-cancel';
+    text(cancel, 'Cancel');
+    cancel.addEventListener('click', function () {
+      cancel.disabled = true;
+      call('POST', '/admin/redrives/' + encodeURIComponent(r.id) + '/cancel').then(pollRedrives).catch(function (e) {
+        text($('redrive-error'), e.message);
+        cancel.disabled = false;
+      });
+    });
+    row.insertCell(-1).appendChild(cancel);
+    return row;
+  }
+
+  setInterval(pollRedrives, DL_POLL_MS);
+  document.addEventListener('visibilitychange', pollRedrives);
+  $('token-form').addEventListener('submit', function () { dlButtons(); pollRedrives(); });
+  $('token-forget').addEventListener('click', dlButtons);
 
   showToken();
   connect();
