@@ -11,9 +11,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +35,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.Select;
 
 import dev.sluice.testing.Kafka;
 import dev.sluice.testing.SluiceProcess;
@@ -57,6 +61,12 @@ class DashboardIT {
     private static final int BACKLOG = 20_000;
     private static final int FIRST_LIMIT = 4;
     private static final int NEW_LIMIT = 7;
+    /** A second route whose target refuses (400, not retried) until healed: its dead letters are for the panel. */
+    private static final String DL_ROUTE = "refunds";
+    private static final String DL_SOURCE = "dash.refunds";
+    private static final String DLT = "dash.refunds.dlt";
+    private static final int DEAD_LETTERS = 30;
+    private static volatile boolean healed;
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static TestEnvironment env;
@@ -72,12 +82,18 @@ class DashboardIT {
         env.sink().on("/orders", (id, attempt) -> TestSink.Reply.ok(50));
         try (Kafka kafka = new Kafka(env.bootstrap())) {
             kafka.createTopic(TOPIC, PARTITIONS);
+            kafka.createTopic(DL_SOURCE, 2);
+            kafka.createTopic(DLT, 2);
         }
+        env.sink().on("/refunds", (id, attempt) -> healed ? TestSink.Reply.ok() : TestSink.Reply.status(400));
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", env.bootstrap());
         config.put("sluice.admin.token", TOKEN);
         config.put("sluice.group-id", "dashboard-it");
         env.route(config, ROUTE, TOPIC, "/orders", FIRST_LIMIT);
+        env.route(config, DL_ROUTE, DL_SOURCE, "/refunds", 4);
+        config.put("sluice.routes." + DL_ROUTE + ".dead-letter-topic", DLT);
+        config.put("sluice.routes." + DL_ROUTE + ".retry.max-attempts", "1");
         app = SluiceProcess.start("dashboard", config, List.of("-Xmx256m")).awaitReady(Duration.ofSeconds(90));
         // a backlog that lasts the whole test at 4-7 in flight x 50 ms (80-140/s), each record its own key
         try (Kafka kafka = new Kafka(env.bootstrap())) {
@@ -293,5 +309,58 @@ class DashboardIT {
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("routes[0].max-in-flight: must be between")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("routes[0].timeot: unknown key")), problems.toString());
         assertEquals(version, configVersion(), "the config in force is unchanged");
+    }
+
+    @Test
+    @Order(7)
+    void deadLettersRedrivenFromThePanelReachTheHealedSinkEachOnce() throws Exception {
+        severe(); // the refused PUTs of the tests before
+        List<String> ids = IntStream.range(0, DEAD_LETTERS).mapToObj(i -> "r" + i).toList();
+        try (Kafka kafka = new Kafka(env.bootstrap())) {
+            kafka.sendKeyed(DL_SOURCE, IntStream.range(0, DEAD_LETTERS).mapToObj(i -> Map.entry("k" + (i % 5), ids.get(i))).toList());
+        }
+        await("the sink's 400s dead-letter all " + DEAD_LETTERS).atMost(Duration.ofSeconds(60))
+                .until(() -> SluiceProcess.routeStatus(app.status(), DL_ROUTE).path("deadLettered").asInt() >= DEAD_LETTERS);
+        TestSink.PathStats sink = env.sink().stats("/refunds");
+        assertEquals(0, sink.acceptedCount(), "nothing accepted before the sink heals");
+        healed = true;
+
+        await("the route in the panel's select").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> { new Select(browser.findElement(By.id("dl-route"))).selectByValue(DL_ROUTE); return true; });
+        browser.findElement(By.id("dl-load")).click();
+        await("the dead letters listed").atMost(Duration.ofSeconds(15))
+                .until(() -> browser.findElements(By.cssSelector("#dl-table tr.dl-row")).size() == DEAD_LETTERS);
+        List<WebElement> rows = browser.findElements(By.cssSelector("#dl-table tr.dl-row"));
+        Set<String> values = rows.stream().map(r -> r.findElement(By.className("value")).getText().trim()).collect(Collectors.toSet());
+        assertEquals(Set.copyOf(ids), values, "each dead letter once, its value previewed");
+        String first = rows.get(0).getText();
+        assertTrue(first.contains("400") && first.contains(DL_SOURCE + "-"), first);
+        assertEquals("", browser.findElement(By.id("dl-error")).getText());
+        assertEquals("true", browser.findElement(By.id("dl-older")).getDomProperty("disabled"), "one page: nothing older");
+
+        long clicked = System.nanoTime();
+        browser.findElement(By.id("dl-redrive-all")).click();
+        await("all " + DEAD_LETTERS + " delivered to the healed sink").atMost(Duration.ofSeconds(60))
+                .until(() -> sink.acceptedCount() >= DEAD_LETTERS);
+        long deliveredMs = (System.nanoTime() - clicked) / 1_000_000;
+        By run = By.cssSelector("#redrive-table tbody tr");
+        await("the redrives table shows the run done").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> browser.findElement(run).findElement(By.className("state")).getText().equals("done"));
+        WebElement done = browser.findElement(run);
+        assertEquals(String.valueOf(DEAD_LETTERS), done.findElement(By.className("delivered")).getText());
+        assertEquals("0", done.findElement(By.className("dead-lettered-again")).getText());
+        assertEquals(DL_ROUTE, done.findElements(By.tagName("td")).get(1).getText());
+        assertFalse(done.findElement(By.className("redrive-cancel")).isDisplayed(), "no Cancel on a finished run");
+        await("and nothing more arrives").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6))
+                .until(() -> sink.acceptedCount() == DEAD_LETTERS);
+        List<String> log = sink.acceptedLog();
+        assertEquals(DEAD_LETTERS, log.size(), log.toString());
+        assertEquals(Set.copyOf(ids), new HashSet<>(log), "each of the " + DEAD_LETTERS + " exactly once");
+
+        ((JavascriptExecutor) browser).executeScript("document.getElementById('dl-panel').scrollIntoView()");
+        Files.write(Path.of("target", "dashboard-dead-letters.png"), browser.getScreenshotAs(OutputType.BYTES));
+        System.out.printf("deadLettersRedriven: %d listed on the page, all delivered %d ms after the click, each once; "
+                + "redrive row: %s%n", rows.size(), deliveredMs, done.getText());
+        assertEquals(List.of(), severe(), "no console errors");
     }
 }
