@@ -582,7 +582,7 @@
     text($('dl-result'), '');
     text($('dl-error'), '');
     return call('POST', '/admin/redrives', request).then(function (r) {
-      text($('dl-result'), 'redrive ' + r.id + ' ' + r.status);
+      text($('dl-result'), 'redrive ' + r.id + ' started: its progress is under Redrives');
       return pollRedrives();
     }).catch(function (e) {
       text($('dl-error'), e.message);

@@ -357,7 +357,7 @@ class DashboardIT {
         assertEquals(DEAD_LETTERS, log.size(), log.toString());
         assertEquals(Set.copyOf(ids), new HashSet<>(log), "each of the " + DEAD_LETTERS + " exactly once");
 
-        ((JavascriptExecutor) browser).executeScript("document.getElementById('dl-panel').scrollIntoView()");
+        ((JavascriptExecutor) browser).executeScript("document.getElementById('redrive-table').scrollIntoView({block: 'end'})");
         Files.write(Path.of("target", "dashboard-dead-letters.png"), browser.getScreenshotAs(OutputType.BYTES));
         System.out.printf("deadLettersRedriven: %d listed on the page, all delivered %d ms after the click, each once; "
                 + "redrive row: %s%n", rows.size(), deliveredMs, done.getText());
