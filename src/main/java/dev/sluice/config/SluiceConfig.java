@@ -81,35 +81,7 @@ public record SluiceConfig(int maxInFlight, List<Route> routes) {
         for (int i = 0; i < routes.size(); i++) {
             routes.get(i).check(problems, paths.route(i, routes.get(i).name()), peers);
         }
-        checkPauses(routes, paths, problems);
         return problems;
-    }
-
-    /**
-     * A paused route's records wait in Kafka: its topics' partitions are not fetched. So every route
-     * reading one of its topics must be paused too; a route that is not would stop with it. Reported
-     * at each paused route, naming the route that is not.
-     */
-    private static void checkPauses(List<RouteDraft> routes, PathStyle paths, List<ConfigProblem> problems) {
-        for (int i = 0; i < routes.size(); i++) {
-            RouteDraft r = routes.get(i);
-            if (!r.paused() || r.topics() == null) {
-                continue;
-            }
-            for (RouteDraft other : routes) {
-                if (other.paused() || other.topics() == null) {
-                    continue;
-                }
-                String shared = r.topics().stream().filter(other.topics()::contains).findFirst().orElse(null);
-                if (shared != null) {
-                    problems.add(new ConfigProblem(paths.route(i, r.name()) + ConfigKey.PAUSED.path(),
-                            "route '" + other.name() + "' also reads topic '" + shared + "' and is not paused: a paused "
-                                    + "route's topics are not fetched, so pause every route of the topic, or none "
-                                    + "(pausing one of several routes on a topic is not supported yet)"));
-                    break;
-                }
-            }
-        }
     }
 
     /** Source topics of all routes, each once, in route order. */

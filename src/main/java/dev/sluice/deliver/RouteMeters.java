@@ -136,6 +136,9 @@ public final class RouteMeters {
             case DEAD_LETTERED -> deadLettered.increment();
             case ABANDONED -> abandoned.increment();
             case FILTERED -> filtered.increment();
+            case HELD -> {
+                // delivered later, when the route resumes, and counted then
+            }
         }
     }
 

@@ -115,6 +115,11 @@ public class Revocations implements KafkaConsumerRebalanceListener, Ownership {
     }
 
     @Override
+    public boolean owns(String topic, int partition) {
+        return held.contains(new TopicPartition(topic, partition));
+    }
+
+    @Override
     public boolean revokedSince(Event event) {
         return epoch(event.topic(), event.partition()) != event.epoch();
     }

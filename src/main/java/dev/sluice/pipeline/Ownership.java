@@ -15,4 +15,9 @@ public interface Ownership {
     default int epoch(String topic, int partition) {
         return 0;
     }
+
+    /** Whether this replica holds the partition now. */
+    default boolean owns(String topic, int partition) {
+        return true;
+    }
 }

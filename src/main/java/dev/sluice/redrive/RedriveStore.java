@@ -39,12 +39,14 @@ final class RedriveStore implements AutoCloseable {
     private final Map<String, Object> kafka;
     private final KafkaProducer<String, String> producer;
     private final BiConsumer<String, String> apply;
+    private final Runnable onLoaded;
     private final Thread follower;
     private volatile boolean running = true;
     private volatile boolean loaded;
     private volatile KafkaConsumer<String, String> consumer;
 
-    RedriveStore(String topic, Map<String, Object> kafka, BiConsumer<String, String> apply) {
+    RedriveStore(String topic, Map<String, Object> kafka, BiConsumer<String, String> apply, Runnable onLoaded) {
+        this.onLoaded = onLoaded;
         this.partition = new TopicPartition(topic, 0);
         this.kafka = new HashMap<>(kafka);
         this.kafka.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -139,6 +141,7 @@ final class RedriveStore implements AutoCloseable {
                     }
                     if (!loaded && consumer.position(partition) >= end) {
                         loaded = true;
+                        onLoaded.run();
                     }
                     backoff = 500;
                 }

@@ -103,10 +103,12 @@ public class Redrives {
     private ScheduledExecutorService ticker;
     private RedriveStore store;
     private volatile boolean closing;
+    private final RouteHolds holds;
 
     Redrives(CurrentConfig config, Redelivery redelivery, Ownership ownership, Stopping stopping, SluiceSettings settings,
-            @Identifier("default-kafka-broker") Map<String, Object> kafka) {
+            @Identifier("default-kafka-broker") Map<String, Object> kafka, RouteHolds holds) {
         this.config = config;
+        this.holds = holds;
         this.redelivery = redelivery;
         this.ownership = ownership;
         this.stopping = stopping;
@@ -131,7 +133,8 @@ public class Redrives {
             t.setDaemon(true);
             return t;
         });
-        store = new RedriveStore(settings.topic(), kafka, this::apply);
+        store = new RedriveStore(settings.topic(), kafka, this::apply, holds::loaded);
+        holds.attach(store);
         store.start();
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-redrive-lease");
@@ -238,6 +241,10 @@ public class Redrives {
 
     /** A record of the redrive topic, read by the follower (in topic order, one at a time). */
     private void apply(String key, String value) {
+        if (key.startsWith(RouteHolds.PREFIX)) {
+            holds.apply(key, value);
+            return;
+        }
         if (key.startsWith("cancel/")) {
             String id = key.substring("cancel/".length());
             if (value == null) {

@@ -3,6 +3,7 @@ package dev.sluice.schedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +23,7 @@ import dev.sluice.pipeline.WaitHook;
 import dev.sluice.route.Router;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
@@ -47,10 +49,12 @@ public class Dispatcher implements Dispatch, ScheduleState, Redelivery {
     private volatile Plan plan;
     private final Lanes.WaitListener pressure;
     private final PartitionGate partitions;
+    private final PausedRecords held;
 
     Dispatcher(CurrentConfig config, Delivery delivery, PartitionGate partitions, GroupShares shares, Vertx vertx,
-            SluiceSettings settings) {
+            SluiceSettings settings, PausedRecords held) {
         this.delivery = delivery;
+        this.held = held;
         this.partitions = partitions;
         this.pressure = new Lanes.WaitListener() {
             @Override
@@ -110,30 +114,45 @@ public class Dispatcher implements Dispatch, ScheduleState, Redelivery {
      */
     @Override
     public Uni<Void> dispatch(Message<byte[]> message, Event event, Lanes.Parking parking) {
+        if (!held.known()) {
+            // a paused route's holds are read first: without them its records would go out live
+            Context context = Vertx.currentContext();
+            return Uni.createFrom().completionStage(held::whenKnown)
+                    .emitOn(task -> run(context, task))
+                    .chain(() -> dispatch(message, event, parking));
+        }
         Plan current = plan;
         List<Route> routes = current.router().match(event);
         if (routes.isEmpty()) {
             return RecordOutcome.noRoute(event);
         }
+        CompletionStage<Void>[] holds = holds(routes, event);
         Router.Verdict[] verdicts = current.router().filtering() ? current.router().select(event, routes) : null;
         int taken = routes.size();
-        if (verdicts != null) {
-            for (int i = 0; i < verdicts.length; i++) {
-                if (verdicts[i].kind() == Router.Verdict.Kind.DECLINE) {
-                    delivery.filtered(routes.get(i));
-                    taken--;
-                }
+        for (int i = 0; i < routes.size(); i++) {
+            if (holds != null && holds[i] != null) {
+                taken--;
+            } else if (verdicts != null && verdicts[i].kind() == Router.Verdict.Kind.DECLINE) {
+                delivery.filtered(routes.get(i));
+                taken--;
             }
-            if (taken == 0) {
-                // declined by every route of its topic: done with
-                return RecordOutcome.ack(message);
-            }
+        }
+        if (taken == 0 && holds == null) {
+            // declined by every route of its topic: done with
+            return RecordOutcome.ack(message);
         }
         Lanes.Parking park = taken == 1 ? parking : Lanes.Parking.NONE;
         PermitWaits recordWaits = new PermitWaits(event.topic(), event.partition(), park);
-        List<Uni<DeliveryResult>> deliveries = new ArrayList<>(taken);
+        List<Uni<DeliveryResult>> deliveries = new ArrayList<>(routes.size());
+        Context context = holds == null ? null : Vertx.currentContext();
         for (int i = 0; i < routes.size(); i++) {
             Route r = routes.get(i);
+            if (holds != null && holds[i] != null) {
+                // held for the paused route in Kafka: done with here once its hold is durable
+                deliveries.add(Uni.createFrom().completionStage(holds[i]).emitOn(task -> run(context, task))
+                        .replaceWith(DeliveryResult.HELD));
+                continue;
+            }
             Router.Verdict v = verdicts == null ? Router.Verdict.TAKE : verdicts[i];
             if (v.kind() == Router.Verdict.Kind.DECLINE) {
                 continue;
@@ -157,6 +176,33 @@ public class Dispatcher implements Dispatch, ScheduleState, Redelivery {
         return Uni.join().all(deliveries).andCollectFailures()
                 .chain(results -> RecordOutcome.settle(message, results))
                 .onFailure().recoverWithUni(t -> RecordOutcome.nack(message, t));
+    }
+
+    /** Per route, the hold its record goes to (null: delivered); null when no route holds it. */
+    @SuppressWarnings("unchecked")
+    private CompletionStage<Void>[] holds(List<Route> routes, Event event) {
+        boolean any = held.any();
+        CompletionStage<Void>[] holds = null;
+        for (int i = 0; i < routes.size(); i++) {
+            Route r = routes.get(i);
+            CompletionStage<Void> h = r.paused() || any ? held.hold(r, event) : null;
+            if (h != null) {
+                if (holds == null) {
+                    holds = new CompletionStage[routes.size()];
+                }
+                holds[i] = h;
+            }
+        }
+        return holds;
+    }
+
+    /** Runs {@code task} on the Vert.x context the record was dispatched on (at once when there was none). */
+    private static void run(Context context, Runnable task) {
+        if (context == null || context == Vertx.currentContext()) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
     }
 
     /** A deferred filter decision (a large structured value), made on a worker thread. */
@@ -234,6 +280,22 @@ public class Dispatcher implements Dispatch, ScheduleState, Redelivery {
             return Uni.createFrom().failure(new Redelivery.NoSuchRoute(route));
         }
         return delivery.deliver(r, event, limiter, WaitHook.NONE);
+    }
+
+    @Override
+    public Uni<DeliveryResult> replay(String route, Event event) {
+        Plan current = plan;
+        RouteLimiter limiter = current.limiters().get(route);
+        Route r = find(current.config(), route);
+        if (r == null || limiter == null) {
+            return Uni.createFrom().failure(new Redelivery.NoSuchRoute(route));
+        }
+        Router.Verdict v = Router.decide(r, event);
+        return switch (v.kind()) {
+            case DECLINE -> delivery.filtered(r);
+            case FAIL -> delivery.refuse(r, event, v.reason(), limiter, WaitHook.NONE);
+            default -> delivery.deliver(r, event, limiter, WaitHook.NONE);
+        };
     }
 
     @Override

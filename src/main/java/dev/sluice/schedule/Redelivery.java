@@ -22,6 +22,13 @@ public interface Redelivery {
     /** The outcome of one delivery; fails with {@link NoSuchRoute} when the route is gone. */
     Uni<DeliveryResult> redeliver(String route, Event event);
 
+    /**
+     * A record read from its source topic again for the route (a paused route catching up): the
+     * route's filters decide it first (declined: counted as filtered; not evaluable: dead-lettered),
+     * then it is delivered as {@link #redeliver} does.
+     */
+    Uni<DeliveryResult> replay(String route, Event event);
+
     /** Whether the config in force pauses the route (false for a route it does not have). */
     boolean paused(String route);
 }

@@ -113,7 +113,7 @@ class DispatcherTest {
     private final TestDelivery delivery = new TestDelivery(target, CONFIG, Map.of());
     private final WaitCount gate = new WaitCount();
     private final Dispatcher dispatcher = new Dispatcher(delivery.config(), delivery.delivery(), gate, new GroupShares(), delivery.vertx(),
-            dev.sluice.config.TestConfig.settings(Map.of("sluice.max-waiting", String.valueOf(MAX_WAITING))));
+            dev.sluice.config.TestConfig.settings(Map.of("sluice.max-waiting", String.valueOf(MAX_WAITING))), PausedRecords.NONE);
 
     @AfterEach
     void close() {
