@@ -24,6 +24,7 @@ import dev.sluice.lifecycle.Drain;
 import dev.sluice.metrics.TargetBoundGauges;
 import dev.sluice.outcome.DeadLetterState;
 import dev.sluice.pipeline.PartitionShare;
+import dev.sluice.redrive.RouteHolds;
 import dev.sluice.schedule.AdmissionState;
 import dev.sluice.schedule.ScheduleState;
 import io.smallrye.mutiny.Uni;
@@ -46,9 +47,11 @@ public class StatusResource {
     private final Drain drain;
     private final KafkaClientService clients;
     private final DeadLetterState deadLetters;
+    private final RouteHolds holds;
 
     StatusResource(CurrentConfig config, IntakeState intake, AdmissionState admission, ScheduleState schedule, DeliveryStats stats, Drain drain,
-            KafkaClientService clients, DeadLetterState deadLetters, TargetBoundGauges targetBound) {
+            KafkaClientService clients, DeadLetterState deadLetters, TargetBoundGauges targetBound, RouteHolds holds) {
+        this.holds = holds;
         this.targetBound = targetBound;
         this.deadLetters = deadLetters;
         this.clients = clients;
@@ -132,6 +135,11 @@ public class StatusResource {
         List<String> pausedHere = paused.stream().filter(tp -> r.topics().contains(tp.topic()))
                 .map(TopicPartition::toString).sorted().toList();
         m.put("pausedPartitions", pausedHere);
+        // a paused route's records held in Kafka on topics other routes go on reading, per partition
+        m.put("holds", holds.marks(r.name()).stream()
+                .sorted(java.util.Comparator.comparing(RouteHolds.Mark::topic).thenComparingInt(RouteHolds.Mark::partition))
+                .map(h -> Map.of("partition", h.topic() + "-" + h.partition(), "from", h.from(), "caughtUpTo", h.done()))
+                .toList());
         deadLetters(m, r);
         return m;
     }

@@ -176,7 +176,11 @@ final class CatchUp implements Runnable {
         waiting.keySet().removeIf(tp -> !holds.ownership().owns(tp.topic(), tp.partition()));
         if (!lost.isEmpty()) {
             writeProgress();
-            lost.forEach(reading::remove);
+            lost.forEach(tp -> {
+                reading.remove(tp);
+                pending.remove(tp);
+                readTo.remove(tp);
+            });
             consumer.assign(reading.keySet());
             LOG.infof("route %s: %s changed hands while catching up; their new owner goes on", route, lost);
         }
@@ -188,8 +192,9 @@ final class CatchUp implements Runnable {
                 Duration.ofSeconds(5));
         List<TopicPartition> ready = new ArrayList<>();
         waiting.forEach((tp, h) -> {
+            // none committed yet: only a hold from the partition's first offset has nothing before it
             OffsetAndMetadata c = committed.get(tp);
-            if (c != null && c.offset() >= h.from) {
+            if ((c == null ? 0 : c.offset()) >= h.from) {
                 ready.add(tp);
             }
         });
@@ -254,7 +259,10 @@ final class CatchUp implements Runnable {
                 failure = "record " + event.coordinates() + " failed: " + t;
             } else if (result != DeliveryResult.ABANDONED) {
                 synchronized (this) {
-                    pending.get(tp).remove(event.offset());
+                    TreeSet<Long> left = pending.get(tp);
+                    if (left != null) { // null: the partition changed hands meanwhile
+                        left.remove(event.offset());
+                    }
                     delivered++;
                 }
             }

@@ -255,8 +255,8 @@ public class RouteHolds implements PausedRecords {
     void apply(String key, String value) {
         if (value == null) {
             Hold h = holds.get(key);
-            if (h != null && !h.flipped() && !catchUps.containsKey(h.route)) {
-                holds.remove(key, h); // caught up on another replica
+            if (h != null && !h.flipped()) {
+                holds.remove(key, h); // caught up on another replica (one caught up here is flipped: kept for the intake)
             }
             refreshAny();
             return;
