@@ -131,7 +131,6 @@ public class StatusResource {
         // the consumer pauses partitions while the pipeline is full (backpressure)
         List<String> pausedHere = paused.stream().filter(tp -> r.topics().contains(tp.topic()))
                 .map(TopicPartition::toString).sorted().toList();
-        m.put("paused", !pausedHere.isEmpty());
         m.put("pausedPartitions", pausedHere);
         deadLetters(m, r);
         return m;
