@@ -170,7 +170,7 @@ class AdminApiIT {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> slow.currentConcurrency() == 4);
         // 3000 events against 4 x 50 ms: the pipeline is full and the consumer pauses
-        await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/admin/status").jsonPath().getBoolean("routes[0].paused"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !given().get("/admin/status").jsonPath().getList("routes[0].pausedPartitions").isEmpty());
 
         admin().body(liveRoute(16)).put("/admin/config").then().statusCode(200);
         slow.resetMaxConcurrency();

@@ -37,6 +37,12 @@ import dev.sluice.testing.TestSink;
 class BadInputIT {
     private static final String TOKEN = "bad-input-token";
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * quarkus.http.limits.max-body-size. A larger body is answered 413 and the connection closed, which a
+     * client still sending it may see as the connection reset before it reads the answer (so did CI once,
+     * for "nested objects 50000", a 300 KB body): for such a body no answer is also a refusal.
+     */
+    private static final int BODY_LIMIT = 256 * 1024;
     private static TestEnvironment env;
     private static SluiceProcess app;
 
@@ -236,7 +242,7 @@ class BadInputIT {
                 int status = r == null ? -1 : r.statusCode();
                 statuses.merge(status, 1, Integer::sum);
                 if (status >= 500 || (status == 200 && endpoint.startsWith("PUT"))
-                        || (status == -1 && !b.kind().startsWith("oversize"))) {
+                        || (status == -1 && b.body().length <= BODY_LIMIT)) {
                     failures.merge(endpoint + " " + b.kind() + " -> " + status + (r == null ? "" : " " + abbreviate(r.body())),
                             1, Integer::sum);
                 }

@@ -104,7 +104,8 @@ class TargetBoundIT {
     @Test
     void routesHeldBackByTheirTargetSayWhyAndARouteAtItsOwnLimitDoesNot() {
         Map<String, Double> expected = Map.of("paced", 1.0, "flaky", 1.0, "adaptive", 1.0, "busy", 0.0);
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        // a scrape that times out on a loaded machine is tried again within the bound
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IllegalStateException.class).untilAsserted(() -> {
             Map<String, Double> now = scrape();
             for (Map.Entry<String, Double> e : expected.entrySet()) {
                 assertEquals(e.getValue(), now.get(e.getKey()), e.getKey() + " target-bound in " + now);
@@ -115,7 +116,7 @@ class TargetBoundIT {
         });
         Map<String, Double> now = scrape();
         // status tells the same from the same window (read again: a second's sample may move a fraction)
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IllegalStateException.class).untilAsserted(() -> {
             JsonNode status = app.status();
             for (String r : ROUTES) {
                 JsonNode route = SluiceProcess.routeStatus(status, r);

@@ -91,6 +91,9 @@ public final class SluiceProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
+        // an OutOfMemoryError leaves its heap (java_pid<pid>.hprof) beside the process log, for the record
+        cmd.add("-XX:+HeapDumpOnOutOfMemoryError");
+        cmd.add("-XX:HeapDumpPath=" + Path.of("target", "process-logs").toAbsolutePath());
         cmd.add("-Dquarkus.http.port=0");
         config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
