@@ -32,6 +32,7 @@ import dev.sluice.lifecycle.DrainProgress;
 import dev.sluice.lifecycle.ShutdownRequested;
 import dev.sluice.metrics.ConsumerGauges;
 import dev.sluice.outcome.DeadLetterState;
+import dev.sluice.redrive.RouteHolds;
 import dev.sluice.schedule.AdmissionState;
 import dev.sluice.schedule.ScheduleState;
 import io.quarkus.runtime.StartupEvent;
@@ -79,6 +80,7 @@ public class StatusEvents {
     private final ConsumerGauges consumer;
     private final DeadLetterState deadLetters;
     private final Drain drain;
+    private final RouteHolds holds;
     private final Vertx vertx;
     private final EventRing ring;
     private final Duration tick;
@@ -99,7 +101,8 @@ public class StatusEvents {
 
     StatusEvents(CurrentConfig config, IntakeState intake, AdmissionState admission, ScheduleState schedule,
             DeliveryStats stats, ConsumerGauges consumer, DeadLetterState deadLetters, Drain drain, Vertx vertx,
-            SluiceSettings settings) {
+            SluiceSettings settings, RouteHolds holds) {
+        this.holds = holds;
         this.ring = new EventRing(settings.admin().events().ringSize());
         this.tick = settings.admin().events().tick();
         this.config = config;
@@ -341,7 +344,20 @@ public class StatusEvents {
         m.put("lag", routeLag);
         m.put("pausedPartitions", paused.stream().filter(tp -> r.topics().contains(tp.topic()))
                 .map(TopicPartition::toString).sorted().toList());
+        m.put("holds", holds(holds, r.name()));
         return m;
+    }
+
+    /**
+     * A paused route's records held in Kafka, per partition of a topic other routes go on reading:
+     * the offset its hold began at and, while its resume catches up, the offset it has reached.
+     */
+    static List<Map<String, Object>> holds(RouteHolds holds, String route) {
+        return holds.marks(route).stream()
+                .sorted(java.util.Comparator.comparing(RouteHolds.Mark::topic).thenComparingInt(RouteHolds.Mark::partition))
+                .map(h -> Map.<String, Object> of("partition", h.topic() + "-" + h.partition(), "from", h.from(),
+                        "caughtUpTo", h.done()))
+                .toList();
     }
 
     private static double round(double perSecond) {

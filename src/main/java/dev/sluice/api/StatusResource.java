@@ -136,10 +136,7 @@ public class StatusResource {
                 .map(TopicPartition::toString).sorted().toList();
         m.put("pausedPartitions", pausedHere);
         // a paused route's records held in Kafka on topics other routes go on reading, per partition
-        m.put("holds", holds.marks(r.name()).stream()
-                .sorted(java.util.Comparator.comparing(RouteHolds.Mark::topic).thenComparingInt(RouteHolds.Mark::partition))
-                .map(h -> Map.of("partition", h.topic() + "-" + h.partition(), "from", h.from(), "caughtUpTo", h.done()))
-                .toList());
+        m.put("holds", StatusEvents.holds(holds, r.name()));
         deadLetters(m, r);
         return m;
     }

@@ -211,8 +211,17 @@
     var input = q(el, 'mif-input');
     input.placeholder = String(r.limit);
     renderLag(q(el, 'lag-table'), r.lag || {}, new Set(r.pausedPartitions || []));
+    renderHolds(q(el, 'holds'), r.holds || []);
     drawLimit(q(el, 'chart-limit'), entry.history);
     drawRates(q(el, 'chart-rates'), entry.history);
+  }
+
+  // a paused route's records kept in Kafka on partitions other routes go on reading
+  function renderHolds(div, holds) {
+    text(div, holds.length === 0 ? '' : 'held in Kafka for the resume: ' + holds.map(function (h) {
+      return h.partition + ' from offset ' + fmt(h.from)
+        + (h.caughtUpTo > h.from ? ' (caught up to ' + fmt(h.caughtUpTo) + ')' : '');
+    }).join('; '));
   }
 
   function renderLag(table, lag, paused) {
