@@ -78,7 +78,9 @@ class RetryMemoryIT {
                 heapBefore, heapAfter);
 
         assertTrue(retrying >= 1_000, retrying + " records retried at once, expected the global budget's worth");
-        assertTrue(heapAfter <= heapBefore + 16, "live heap " + heapBefore + " -> " + heapAfter + " MiB over "
+        // what is live at one instant moves by some MiB (buffers, requests under way: 30 -> 48 and 30 -> 26 MiB
+        // in two runs); kept attempts cost about 8 KiB each, 240 MiB over these 30,000 requests
+        assertTrue(heapAfter <= heapBefore + 32, "live heap " + heapBefore + " -> " + heapAfter + " MiB over "
                 + (requestsAfter - requestsBefore) + " more requests");
         assertEquals(200, app.get("/q/health/live"));
         assertEquals(0, down.acceptedCount(), "nothing was delivered to a target that answers 503");
