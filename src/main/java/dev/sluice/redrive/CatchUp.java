@@ -50,6 +50,13 @@ final class CatchUp implements Runnable {
     private final Map<TopicPartition, RouteHolds.Hold> reading = new HashMap<>();
     private final Map<TopicPartition, Integer> epochs = new HashMap<>();
     private final Map<TopicPartition, TreeSet<Long>> pending = new HashMap<>();
+    /**
+     * Per partition read, the group's committed offset when the reading began: what lies before it
+     * was taken by an intake, this replica's or the partition's previous owner's, which held it
+     * (this replica's intake never saw it, so its {@code lastSeen} does not say so). The hand-back
+     * waits until the reading has passed it.
+     */
+    private final Map<TopicPartition, Long> mustReach = new HashMap<>();
     /** Per partition read, the offset after the last record taken. */
     private final Map<TopicPartition, Long> readTo = new HashMap<>();
     private final Map<Object, CompletableFuture<Void>> tails = new HashMap<>();
@@ -180,6 +187,7 @@ final class CatchUp implements Runnable {
                 reading.remove(tp);
                 pending.remove(tp);
                 readTo.remove(tp);
+                mustReach.remove(tp);
             });
             consumer.assign(reading.keySet());
             LOG.infof("route %s: %s changed hands while catching up; their new owner goes on", route, lost);
@@ -203,6 +211,8 @@ final class CatchUp implements Runnable {
         }
         for (TopicPartition tp : ready) {
             RouteHolds.Hold h = waiting.remove(tp);
+            OffsetAndMetadata c = committed.get(tp);
+            mustReach.put(tp, c == null ? 0 : c.offset());
             reading.put(tp, h);
             epochs.put(tp, holds.ownership().epoch(tp.topic(), tp.partition()));
             pending.put(tp, new TreeSet<>());
@@ -287,8 +297,8 @@ final class CatchUp implements Runnable {
                 idle = pending.get(tp).isEmpty();
             }
             synchronized (h) {
-                if (h.lastSeen >= position) {
-                    continue; // the intake has held records this run has not read yet
+                if (h.lastSeen >= position || position < mustReach.get(tp)) {
+                    continue; // an intake has held records this run has not read yet
                 }
                 if (!idle) {
                     ahead.add(tp);
@@ -313,6 +323,7 @@ final class CatchUp implements Runnable {
             RouteHolds.Hold h = reading.remove(tp);
             pending.remove(tp);
             readTo.remove(tp);
+            mustReach.remove(tp);
             LOG.infof("route %s caught up on %s: live again from offset %d", route, tp, h.liveFrom);
             try {
                 holds.released(h);

@@ -198,6 +198,11 @@ class SharedTopicPauseIT {
         }
     }
 
+    /** Records the replica delivered to audit. */
+    private static long audit(SluiceProcess replica) {
+        return SluiceProcess.routeStatus(replica.status(), "audit").path("delivered").asLong();
+    }
+
     private static int holds(SluiceProcess replica) {
         return SluiceProcess.routeStatus(replica.status(), "billing").path("holds").size();
     }
@@ -215,27 +220,34 @@ class SharedTopicPauseIT {
                     && SluiceProcess.routeStatus(second.status(), "billing").path("paused").asBoolean());
             await().atMost(Duration.ofSeconds(10)).until(() -> env.sink().stats("/billing").inService() == 0);
             int pausedAt = billed();
+            long firstAudited = audit(app);
+            long secondAudited = audit(second);
             send(sent.size(), 2_000);
             await().atMost(Duration.ofSeconds(60)).until(() -> audited() >= sent.size());
             await().during(STILL).atMost(STILL.plusSeconds(5)).until(() -> billed() == pausedAt);
-            // the partitions are spread: each replica holds the route's records on its own
-            await().atMost(Duration.ofSeconds(10)).until(() -> holds(app) + holds(second) == PARTITIONS);
-            int firstHolds = holds(app);
-            int secondHolds = holds(second);
-            assertTrue(firstHolds > 0 && secondHolds > 0, "holds " + firstHolds + " and " + secondHolds);
+            // the partitions are spread (each replica delivered some of the new records to audit), and
+            // each replica knows every hold of the route, its own partitions' and the other's
+            int firstShare = (int) (audit(app) - firstAudited);
+            int secondShare = (int) (audit(second) - secondAudited);
+            assertTrue(firstShare > 0 && secondShare > 0, "audit deliveries " + firstShare + " and " + secondShare);
+            await().atMost(Duration.ofSeconds(10)).until(() -> holds(app) == PARTITIONS && holds(second) == PARTITIONS);
             assertEquals(200, putPaused(false).statusCode());
             await().atMost(Duration.ofSeconds(30)).until(() -> billed() > pausedAt + 300);
             second.kill();
             int atKill = billed();
             long killed = System.nanoTime();
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> env.sink().missing("/billing", sent).isEmpty());
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                List<String> missing = env.sink().missing("/billing", sent);
+                assertEquals(0, missing.size(), "not at billing: " + missing.stream().limit(20).toList() + "; holds "
+                        + SluiceProcess.routeStatus(app.status(), "billing").path("holds"));
+            });
             long afterKill = (System.nanoTime() - killed) / 1_000_000;
             await().atMost(Duration.ofSeconds(20)).until(() -> holds(app) == 0);
             List<String> log = env.sink().stats("/billing").acceptedLog();
             int twice = log.size() - new java.util.HashSet<>(log).size();
-            System.out.printf("sharedTopicPause: 2 replicas held %d + %d partitions; %d of %d delivered at the SIGKILL, "
-                    + "all %d there %d ms after it, %d delivered twice%n", firstHolds, secondHolds, atKill - pausedAt,
+            System.out.printf("sharedTopicPause: 2 replicas delivered %d + %d to audit while billing was held; %d of %d "
+                    + "delivered at the SIGKILL, "
+                    + "all %d there %d ms after it, %d delivered twice%n", firstShare, secondShare, atKill - pausedAt,
                     sent.size() - pausedAt, sent.size(), afterKill, twice);
             // every record at least once; each key's first deliveries in offset order
             Map<String, List<Integer>> byKey = new LinkedHashMap<>();
