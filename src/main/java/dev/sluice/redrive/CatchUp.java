@@ -156,8 +156,10 @@ final class CatchUp implements Runnable {
         }
         writeProgress();
         if (delivered > 0 || !reading.isEmpty()) {
-            LOG.infof("route %s: catch-up stopped here (%s), %d records sent; holds left %s", route,
-                    failure != null ? failure : "paused or draining", delivered, reading.keySet());
+            String why = failure != null ? failure
+                    : holds.halted(route) ? "paused again or draining" : "every partition here handed back";
+            LOG.infof("route %s: catch-up done here (%s), %d records sent; holds left %s", route, why, delivered,
+                    reading.keySet());
         }
     }
 
