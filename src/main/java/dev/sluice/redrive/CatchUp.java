@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,7 +43,11 @@ final class CatchUp implements Runnable {
 
     private final String route;
     private final RouteHolds holds;
-    private final ConcurrentLinkedQueue<RouteHolds.Hold> offered = new ConcurrentLinkedQueue<>();
+    /**
+     * The route's ready holds as the latest scan saw them, until the run takes them: each scan's list
+     * replaces the last (it lists them all), so at most one list of at most {@link RouteHolds#MAX_HOLDS}.
+     */
+    private final AtomicReference<List<RouteHolds.Hold>> offered;
     /** Holds waiting for the committed offset to pass their start. */
     private final Map<TopicPartition, RouteHolds.Hold> waiting = new HashMap<>();
     /** Holds being read. */
@@ -67,7 +71,7 @@ final class CatchUp implements Runnable {
     CatchUp(String route, RouteHolds holds, List<RouteHolds.Hold> first) {
         this.route = route;
         this.holds = holds;
-        offered.addAll(first);
+        offered = new AtomicReference<>(List.copyOf(first));
     }
 
     String route() {
@@ -76,7 +80,7 @@ final class CatchUp implements Runnable {
 
     /** Holds the scan found for the route: those not known to the run yet are taken at its next turn. */
     void offer(List<RouteHolds.Hold> more) {
-        offered.addAll(more);
+        offered.set(List.copyOf(more));
     }
 
     @Override
@@ -117,7 +121,7 @@ final class CatchUp implements Runnable {
                 start(consumer);
             }
             if (reading.isEmpty()) {
-                if (waiting.isEmpty() && offered.isEmpty()) {
+                if (waiting.isEmpty() && offered.get() == null) {
                     break; // every hold of the route here is handed back
                 }
                 pause(100);
@@ -164,8 +168,11 @@ final class CatchUp implements Runnable {
     }
 
     private void take() {
-        RouteHolds.Hold h;
-        while ((h = offered.poll()) != null) {
+        List<RouteHolds.Hold> latest = offered.getAndSet(null);
+        if (latest == null) {
+            return;
+        }
+        for (RouteHolds.Hold h : latest) {
             TopicPartition tp = new TopicPartition(h.topic, h.partition);
             if (!h.flipped() && !reading.containsKey(tp) && !waiting.containsKey(tp)) {
                 waiting.put(tp, h);
@@ -367,6 +374,7 @@ final class CatchUp implements Runnable {
         }
     }
 
+    /** On this run's own thread (sluice-catch-up), never an event loop or worker. */
     private static void pause(long ms) {
         try {
             Thread.sleep(ms);

@@ -376,6 +376,7 @@ final class RedriveRun implements Runnable {
         return state;
     }
 
+    /** On the run's own thread (sluice-redrive, a bounded pool of its own), never an event loop or worker. */
     private static void pause(long ms) {
         try {
             Thread.sleep(ms);

@@ -164,6 +164,7 @@ final class RedriveStore implements AutoCloseable {
         }
     }
 
+    /** On the follower's own thread (sluice-redrive-follower), never an event loop or worker. */
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
