@@ -176,8 +176,7 @@ public class StatusEvents {
      * {@code drain} event (phase started) and end now, with a short bounded wait for them to take it.
      */
     void onShutdownRequested(@Observes ShutdownRequested r) {
-        onDrain(new DrainProgress(false, r.inFlight(), 0, r.drainTimeoutMs()));
-        close();
+        onDrain(new DrainProgress(false, r.inFlight(), 0, r.drainTimeoutMs()), true);
         Listener l = listener;
         if (l != null && !l.awaitEnded(FINAL_EVENT_WAIT_MS)) {
             LOG.debug("status stream: some subscribers did not take the final event before the shutdown");
@@ -185,25 +184,36 @@ public class StatusEvents {
     }
 
     void onDrain(@Observes DrainProgress p) {
-        if (!p.finished() && closed) {
-            // SIGTERM already told the subscribers, and ended their streams
-            return;
-        }
+        onDrain(p, p.finished());
+    }
+
+    /**
+     * Publishes a drain event, and with {@code last} ends the streams with it. The event and the
+     * close are one step under the lock {@link #tick()} takes, so no tick can come between them
+     * and follow the final event (a CI run once saw a status event after it).
+     */
+    private void onDrain(DrainProgress p, boolean last) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("phase", p.finished() ? "finished" : "started");
         m.put("inFlight", p.inFlight());
         m.put("elapsedMs", p.elapsedMs());
         m.put("timeoutMs", p.timeoutMs());
         synchronized (this) {
+            if (closed) {
+                // SIGTERM already told the subscribers, and ended their streams
+                return;
+            }
             publish("drain", m);
+            if (last) {
+                closed = true;
+            }
         }
-        if (p.finished()) {
-            close();
+        if (last) {
+            endStreams();
         }
     }
 
-    private void close() {
-        closed = true;
+    private void endStreams() {
         Listener l = listener;
         if (l != null) {
             l.closed();
