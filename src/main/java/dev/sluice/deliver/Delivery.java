@@ -207,7 +207,7 @@ public class Delivery {
             current = null;
             if (outcome.kind() == AttemptOutcome.Kind.RETRIABLE && attempt < route.retry().maxAttempts()) {
                 int previous = attempt++;
-                onRetriable(route, event, previous, outcome, meters)
+                onRetriable(route, event, previous, outcome, meters, waits)
                         .chain(() -> onAttempt(route, event, limit, waits, previous + 1, span, meters))
                         .subscribe().withSubscriber(this);
             } else {
@@ -275,16 +275,36 @@ public class Delivery {
         return Uni.createFrom().item(DeliveryResult.DELIVERED);
     }
 
-    /** The wait before the attempt after {@code attempt}, as the route's backoff (or the target's Retry-After) says. */
-    private Uni<Void> onRetriable(Route route, Event event, int attempt, AttemptOutcome outcome, RouteMeters meters) {
+    /**
+     * The wait before the attempt after {@code attempt}, as the route's backoff (or the target's
+     * Retry-After) says. It counts as a wait for a permit: the record parks (its global in-flight
+     * permit goes back for a parking slot) and its partition is held back at
+     * max-waiting-per-partition, so a route whose target is down takes its share of the budget, not
+     * all of it.
+     */
+    private Uni<Void> onRetriable(Route route, Event event, int attempt, AttemptOutcome outcome, RouteMeters meters,
+            WaitHook waits) {
         Duration delay = route.retry().backoff(attempt, outcome.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         meters.onRetried();
         RecordLog.log(LOG, Logger.Level.DEBUG, null, route, event, "attempt %d: %s, retrying in %d ms", attempt,
                 outcome.reason(), delay.toMillis());
+        // waiting then doneWaiting once each, whatever cancels the wait and when
+        java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
         return Uni.createFrom().voidItem()
-                .invoke(meters::backoffStarted)
+                .invoke(() -> {
+                    meters.backoffStarted();
+                    if (waiting.compareAndSet(false, true)) {
+                        waits.waiting();
+                        waits.queued();
+                    }
+                })
                 .onItem().delayIt().by(delay)
-                .onTermination().invoke(meters::backoffEnded);
+                .onTermination().invoke(() -> {
+                    if (waiting.compareAndSet(true, false)) {
+                        waits.doneWaiting();
+                    }
+                    meters.backoffEnded();
+                });
     }
 
     /**

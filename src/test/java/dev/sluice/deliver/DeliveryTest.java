@@ -123,6 +123,71 @@ class DeliveryTest {
         assertEquals(2, pipeline.stats().find("orders").retried());
     }
 
+    /** Counts what a record is told of its waits, as the dispatcher's PermitWaits hears it. */
+    private static final class CountingWaits implements WaitHook {
+        final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void waiting() {
+            waiting.incrementAndGet();
+        }
+
+        @Override
+        public void queued() {
+            queued.incrementAndGet();
+        }
+
+        @Override
+        public void doneWaiting() {
+            done.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aBackoffCountsAsAWaitSoTheRecordParksAndItsPartitionIsHeldBack() {
+        Duration backoff = Duration.ofMillis(300);
+        TestTarget target = TestTarget.scripted(s -> s.number() < 2 ? UNAVAILABLE : OK);
+        Route route = route(new RetryPolicy(3, backoff, backoff, 0));
+        start(route, target, Map.of());
+        CountingWaits waits = new CountingWaits();
+
+        UniAssertSubscriber<DeliveryResult> result = pipeline.delivery().deliver(route, event, limiter, waits)
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+
+        // in its first backoff: told it waits (its partition counts it) and that it may park
+        await().atMost(BOUND).pollInterval(Duration.ofMillis(1)).until(() -> waits.waiting.get() == 1);
+        assertEquals(1, target.sends().size(), "in the backoff after the first attempt");
+        assertEquals(1, waits.queued.get(), "told it may give its global permit back for a parking slot");
+        assertEquals(0, waits.done.get(), "still waiting");
+
+        assertEquals(DeliveryResult.DELIVERED, result.awaitItem(BOUND).getItem());
+        assertEquals(3, target.sends().size());
+        assertEquals(2, waits.waiting.get(), "two backoffs, two waits");
+        assertEquals(2, waits.done.get(), "each wait ended once");
+    }
+
+    @Test
+    void aBackoffCancelledEndsItsWaitOnce() {
+        Duration backoff = Duration.ofSeconds(30);
+        TestTarget target = TestTarget.answering(UNAVAILABLE);
+        Route route = route(new RetryPolicy(3, backoff, backoff, 0));
+        start(route, target, Map.of());
+        CountingWaits waits = new CountingWaits();
+
+        UniAssertSubscriber<DeliveryResult> result = pipeline.delivery().deliver(route, event, limiter, waits)
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+        await().atMost(BOUND).pollInterval(Duration.ofMillis(1)).until(() -> waits.waiting.get() == 1);
+
+        result.cancel();
+
+        await().atMost(BOUND).until(() -> waits.done.get() == 1);
+        assertEquals(1, target.sends().size(), "no attempt after the cancelled backoff");
+        assertEquals(1, waits.waiting.get());
+        assertEquals(0, inFlight());
+    }
+
     @Test
     void retriableUntilMaxAttemptsIsDeadLetteredWithTheLastReasonAndTheAttempts() {
         TestTarget target = TestTarget.answering(UNAVAILABLE);

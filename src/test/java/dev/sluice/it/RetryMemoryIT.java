@@ -21,11 +21,12 @@ import dev.sluice.testing.TestSink;
 
 /**
  * A target that is down for long, on the packaged app with a small heap, a real broker and a real
- * HTTP server: every request is answered 503 and each record is retried up to 100 times. A record
- * waiting for its backoff holds no route permit, so up to {@code sluice.max-in-flight} (1,024) of
- * them are retrying at once. The app's memory must not grow with the attempts made: when the next
- * attempt was chained inside the last, each record kept every request it had made reachable until
- * its last attempt, and a run like this one ran out of a 256 MB heap within a minute.
+ * HTTP server: every request is answered 503 and each record is retried up to 100 times. The app's
+ * memory must not grow with the attempts made: when the next attempt was chained inside the last,
+ * each record kept every request it had made reachable until its last attempt, and a run like this
+ * one ran out of a 256 MB heap within a minute (then up to {@code sluice.max-in-flight} records
+ * retried at once; a record in backoff now parks and counts against
+ * {@code max-waiting-per-partition}, so fewer do, for longer).
  */
 class RetryMemoryIT {
     private static final int RECORDS = 3_000;
@@ -64,7 +65,7 @@ class RetryMemoryIT {
     }
 
     @Test
-    void aThousandRecordsRetriedForLongHoldNoMoreMemoryWithEveryAttempt() {
+    void recordsRetriedForLongHoldNoMoreMemoryWithEveryAttempt() {
         TestSink.PathStats down = env.sink().stats("/down");
         await().atMost(Duration.ofSeconds(90)).until(() -> down.requests() >= 5_000);
         long heapBefore = app.liveHeapMiB();
@@ -73,11 +74,13 @@ class RetryMemoryIT {
         long heapAfter = app.liveHeapMiB();
         int requestsAfter = down.requests();
         long retrying = java.util.stream.IntStream.range(0, RECORDS).filter(i -> down.attempts("r-" + i) > 1).count();
-        System.out.printf("aThousandRecordsRetriedForLongHoldNoMoreMemoryWithEveryAttempt: %d records retried, "
+        System.out.printf("recordsRetriedForLongHoldNoMoreMemoryWithEveryAttempt: %d records retried, "
                 + "requests %d -> %d, live heap %d -> %d MiB (-Xmx128m)%n", retrying, requestsBefore, requestsAfter,
                 heapBefore, heapAfter);
 
-        assertTrue(retrying >= 1_000, retrying + " records retried at once, expected the global budget's worth");
+        // two partitions held back at 64 waiting each: at least a hundred records in backoff at once, each
+        // through many attempts
+        assertTrue(retrying >= 100, retrying + " records retried");
         // what is live at one instant moves by some MiB (buffers, requests under way: 30 -> 48 and 30 -> 26 MiB
         // in two runs); kept attempts cost about 8 KiB each, 240 MiB over these 30,000 requests
         assertTrue(heapAfter <= heapBefore + 32, "live heap " + heapBefore + " -> " + heapAfter + " MiB over "
