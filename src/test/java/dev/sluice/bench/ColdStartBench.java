@@ -122,7 +122,7 @@ class ColdStartBench {
                 Map<String, ColdStartRun> runs = new LinkedHashMap<>();
                 for (String consumer : CONSUMERS) {
                     Report.progress("%s, backlog %,d, round %d: %s", w.describe(), records, round, consumer);
-                    ColdStartRun run = ColdStartRun.measure(consumer, sink, records, KEYS,
+                    ColdStartRun run = ColdStartRun.measure(consumer, sink, records, KEYS, w.bound(),
                             () -> start(consumer, w, sink, topic));
                     runs.put(consumer, run);
                     if (!run.complete()) {

@@ -93,6 +93,9 @@ final class ColdStartReport {
             r.line("  " + run.consumer() + " machine CPU", run.machineCpu());
             r.line("  " + run.consumer() + " threads", run.threads());
             r.line("  " + run.consumer() + " exit, log", "%d, %s", run.exit(), run.log());
+            if (run.ramp() != null) {
+                r.line("  " + run.consumer() + " ramp", "of C/L in each 0.5 s from the first delivery: %s", run.ramp());
+            }
             if (run.profile() != null) {
                 r.block(run.consumer() + " JFR, first to last delivery: " + run.profile());
             }

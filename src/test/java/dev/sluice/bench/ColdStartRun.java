@@ -19,7 +19,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
         double perSecond,
         double secondHalfPerSecond, double cpuMsPer1k, double secondHalfCpuMsPer1k, double cpus, long maxRssMiB,
         int peakAtSink, long duplicates, long foreign, long orderViolations, String machineCpu, String threads, int exit,
-        Path log, String profile) {
+        Path log, String profile, String ramp) {
 
     /** A consumer process under test. */
     interface Started extends AutoCloseable {
@@ -45,8 +45,12 @@ record ColdStartRun(String consumer, long records, String failure, double startT
         return failure == null;
     }
 
-    /** Runs {@code start}'s process over the backlog of {@code records} records on {@code keys} keys. */
-    static ColdStartRun measure(String consumer, BenchSink sink, long records, int keys, Supplier<Started> start) {
+    /**
+     * Runs {@code start}'s process over the backlog of {@code records} records on {@code keys} keys;
+     * {@code bound} (C / L, per second) scales the ramp.
+     */
+    static ColdStartRun measure(String consumer, BenchSink sink, long records, int keys, double bound,
+            Supplier<Started> start) {
         awaitIdle(sink);
         Deliveries d = new Deliveries(records, keys);
         sink.resetPeak();
@@ -103,7 +107,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
                 Report.progress("%s FAILED: %s", consumer, failure);
                 return new ColdStartRun(consumer, records, failure, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                         Double.NaN, Double.NaN, cpus, rss, peak, d.duplicates(), d.foreign(), d.orderViolations(), machineCpu,
-                        threadCpu, exit, app.log(), profile);
+                        threadCpu, exit, app.log(), profile, null);
             }
             long half = records - (records + 1) / 2;
             double span = (d.allNanos() - d.firstNanos()) / 1e9;
@@ -112,7 +116,7 @@ record ColdStartRun(String consumer, long records, String failure, double startT
                     (d.allNanos() - launched) / 1e9, records / span,
                     half / secondHalf, cpuMsPer1k(ticksAll - ticksFirst, records),
                     cpuMsPer1k(ticksAll - ticksHalf, half), cpus, rss, peak, d.duplicates(), d.foreign(),
-                    d.orderViolations(), machineCpu, threadCpu, exit, app.log(), profile);
+                    d.orderViolations(), machineCpu, threadCpu, exit, app.log(), profile, d.ramp(bound));
             Report.progress("%s: %.0f events/s (second half %.0f), %.0f ms CPU per 1k events, peak RSS %d MiB, "
                     + "at most %d at the sink, first delivery %.1f s after the start, last %.1f s; %s", consumer,
                     run.perSecond(), run.secondHalfPerSecond(), run.cpuMsPer1k(), rss, peak, run.startToFirstSeconds(),

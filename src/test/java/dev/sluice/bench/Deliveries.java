@@ -24,6 +24,10 @@ final class Deliveries implements BenchSink.Listener {
     private volatile long firstNanos;
     private volatile long halfNanos;
     private volatile long allNanos;
+    /** First deliveries per {@link #RAMP_BUCKET_NANOS} from the first one, for the first {@link #RAMP_BUCKETS}. */
+    private final long[] ramp = new long[RAMP_BUCKETS];
+    static final int RAMP_BUCKETS = 20;
+    static final long RAMP_BUCKET_NANOS = 500_000_000L;
 
     Deliveries(long records, int keys) {
         this.records = records;
@@ -58,6 +62,10 @@ final class Deliveries implements BenchSink.Listener {
         if (count == 1) {
             firstNanos = now;
         }
+        long bucket = (now - firstNanos) / RAMP_BUCKET_NANOS;
+        if (bucket < RAMP_BUCKETS) {
+            ramp[(int) bucket]++;
+        }
         if (count == (records + 1) / 2) {
             halfNanos = now;
         }
@@ -81,6 +89,21 @@ final class Deliveries implements BenchSink.Listener {
             n = n * 10 + d;
         }
         return n;
+    }
+
+    /**
+     * The ramp: first deliveries in each half second from the first, as a share of {@code bound}
+     * per second, up to the last whole half second before every record had arrived (read once
+     * {@link #done()}).
+     */
+    String ramp(double bound) {
+        int whole = (int) Math.min(RAMP_BUCKETS, (allNanos - firstNanos) / RAMP_BUCKET_NANOS);
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < whole; i++) {
+            out.append(i == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT, "%.2f",
+                    ramp[i] * 1e9 / RAMP_BUCKET_NANOS / bound));
+        }
+        return out.toString();
     }
 
     long records() {
