@@ -107,9 +107,6 @@ final class ConfigFollower implements Runnable {
                 backoff = 100;
                 long nextCheck = System.nanoTime() + checkInterval.toNanos();
                 boolean reconnect = false;
-                // an empty topic and a group with no member: loaded now, not after a first poll that
-                // waits its whole 500 ms for records the topic does not have (every first start)
-                markLoadedWhenDue();
                 while (running && !reconnect) {
                     for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
                         read(r);
